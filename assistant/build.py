@@ -1,0 +1,334 @@
+"""Building the index: read the corpus, chunk, tag poses, embed what is new, publish atomically.
+
+Incremental by content: a passage's vector is reused from the live index whenever the
+exact text to embed is the same under the same model, so an unchanged article is never
+embedded again, and a no-op build returns before any model is loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import platform
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import partial
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import dense, store
+from .chunking import chunk_text
+from .config import Settings
+from .corpus import load_corpus
+from .embedding import Embedder, model_signature, same_model
+from .errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexMissingError
+from .lexical import LexicalIndex
+from .poses import Lexicon, load_lexicon
+from .records import Article, Chunk, Pose, Skipped
+from .text import TOKENIZER, count_tokens
+
+CHUNKS_FILE = "chunks.jsonl"
+VECTORS_FILE = "vectors.npy"
+DENSE_FILE = "dense.faiss"
+LEXICAL_DIR = "lexical"
+POSES_FILE = "poses.json"
+#: bump when the text that is embedded, or the passage splitting, changes meaning
+EMBED_TEMPLATE = 1
+SPLITTER_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    articles: int
+    chunks: int
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: int = 0
+    embedded: int = 0
+    reused: int = 0
+    skipped: tuple[Skipped, ...] = ()
+    seconds: float = 0.0
+    up_to_date: bool = False
+    generation: str = ""
+    cleaned: tuple[str, ...] = field(default=())
+
+
+def chunker_settings(settings: Settings) -> dict[str, Any]:
+    return {
+        "target_tokens": settings.chunk_tokens,
+        "max_tokens": settings.chunk_max_tokens,
+        "overlap": 0,
+        "tokenizer": TOKENIZER,
+        "splitter_version": SPLITTER_VERSION,
+        "embed_template": EMBED_TEMPLATE,
+    }
+
+
+def taught_poses(article: Article, lexicon: Lexicon) -> tuple[Pose, ...]:
+    """The poses an article teaches: its front matter, else those its title names,
+    else those its body names at least twice."""
+    if article.poses:
+        return tuple(dict.fromkeys(lexicon.resolve(name) for name in article.poses))
+    named = lexicon.find(article.title)
+    if not named:
+        mentions = [m.pose for m in lexicon.mentions(article.body[:200_000])]
+        named = tuple(p for p in dict.fromkeys(mentions) if mentions.count(p) >= 2)
+    return tuple(lexicon.poses[p] for p in named)
+
+
+def embed_text(title: str, labels: list[str], text: str) -> str:
+    """What the model reads for a passage: its article's title and poses, then the passage."""
+    head = f"{title} | {'; '.join(labels)}" if labels else title
+    return f"{head}\n{text}"
+
+
+def lexical_text(labels: list[str], text: str) -> str:
+    """What BM25 indexes for a passage: its poses' names and the passage."""
+    return f"{' '.join(labels)}\n{text}"
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def library_versions() -> dict[str, str]:
+    names = ["faiss-cpu", "sentence-transformers", "torch", "transformers", "tiktoken", "bm25s", "numpy"]
+    versions = {"python": platform.python_version()}
+    for name in names:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[name] = metadata.version(name)
+    return versions
+
+
+def _live_state(settings: Settings) -> tuple[Path | None, dict[str, Any] | None]:
+    """The live generation and manifest if they can be reused; damaged ones are ignored."""
+    try:
+        return store.open_generation(settings.index_dir)
+    except (IndexMissingError, IndexCorruptError, IndexMismatchError):
+        return None, None
+
+
+def is_up_to_date(
+    settings: Settings, manifest: dict[str, Any] | None, articles: tuple[Article, ...], lexicon: Lexicon
+) -> bool:
+    if manifest is None:
+        return False
+    return (
+        manifest.get("model", {}).get("name") == settings.model
+        and manifest.get("model", {}).get("signature") == model_signature(settings.model)
+        and manifest.get("model", {}).get("precision_setting") == settings.precision
+        and manifest.get("chunker") == chunker_settings(settings)
+        and manifest.get("lexicon") == lexicon.fingerprint
+        and {a: m.get("sha256") for a, m in manifest.get("articles", {}).items()} == {a.id: a.sha256 for a in articles}
+    )
+
+
+def build_index(
+    settings: Settings,
+    embedder_factory: Callable[[], Embedder],
+    *,
+    strict: bool = False,
+    force: bool = False,
+    progress: Callable[[int], Callable[[int], None]] | None = None,
+) -> BuildReport:
+    """Build (or bring up to date) the index in ``settings.index_dir``; see the module docstring."""
+    began = time.perf_counter()
+    loaded = load_corpus(settings.corpus_dir, strict=strict)
+    if not loaded.articles:
+        reasons = "; ".join(f"{s.path}: {s.reason}" for s in loaded.skipped[:3])
+        raise CorpusError(
+            f"no usable articles in {settings.corpus_dir}" + (f" ({reasons})" if reasons else "; add .md or .txt files")
+        )
+    articles = loaded.articles
+    with store.build_lock(settings.index_dir):
+        cleaned = tuple(store.clean(settings.index_dir))
+        base_lexicon = load_lexicon(settings.corpus_dir)
+        taught = {a.id: taught_poses(a, base_lexicon) for a in articles}
+        lexicon = base_lexicon.with_poses([p for poses in taught.values() for p in poses])
+        live, manifest = _live_state(settings)
+        old_articles = (manifest or {}).get("articles", {})
+        new_ids = {a.id for a in articles}
+        added = tuple(a.id for a in articles if a.id not in old_articles)
+        changed = tuple(a.id for a in articles if a.id in old_articles and old_articles[a.id]["sha256"] != a.sha256)
+        removed = tuple(sorted(set(old_articles) - new_ids))
+        report = BuildReport(
+            articles=len(articles),
+            chunks=0,
+            added=added,
+            changed=changed,
+            removed=removed,
+            unchanged=len(articles) - len(added) - len(changed),
+            skipped=loaded.skipped,
+            cleaned=cleaned,
+        )
+        if (
+            not force
+            and live is not None
+            and manifest is not None
+            and is_up_to_date(settings, manifest, articles, lexicon)
+        ):
+            return replace(
+                report,
+                chunks=int(manifest["counts"]["chunks"]),
+                up_to_date=True,
+                generation=live.name,
+                seconds=time.perf_counter() - began,
+            )
+
+        embedder = embedder_factory()
+        chunks, embed_texts, lexical_texts = _chunk_all(articles, taught, lexicon, settings, embedder)
+        hashes = [text_hash(t) for t in embed_texts]
+        fingerprint = embedder.fingerprint()
+        vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+        todo = _reuse_vectors(live, manifest, fingerprint, embedder, hashes, vectors, force)
+        if todo:
+            tick = progress(len(todo)) if progress else None
+            vectors[todo] = embedder.encode([embed_texts[i] for i in todo], progress=tick)
+
+        staging = store.new_staging(settings.index_dir)
+        try:
+            params = dense.choose_params(len(chunks))
+            per_article = Counter(c.article for c in chunks)
+            _write_generation(staging, chunks, hashes, vectors, lexical_texts, lexicon, params)
+            new_manifest = {
+                "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "model": {
+                    "name": settings.model,
+                    "dim": embedder.dim,
+                    "precision": embedder.precision,
+                    "precision_setting": settings.precision,
+                    "fingerprint": fingerprint,
+                    "signature": model_signature(settings.model),
+                },
+                "chunker": chunker_settings(settings),
+                "lexicon": lexicon.fingerprint,
+                "dense": params,
+                "counts": {"articles": len(articles), "chunks": len(chunks)},
+                "articles": {
+                    a.id: {
+                        "sha256": a.sha256,
+                        "title": a.title,
+                        "path": a.path,
+                        "source": a.source,
+                        "poses": [p.id for p in taught[a.id]],
+                        "chunks": per_article[a.id],
+                    }
+                    for a in articles
+                },
+                "libraries": library_versions(),
+            }
+            generation = store.commit(settings.index_dir, staging, new_manifest)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        store.clean(settings.index_dir)
+    return replace(
+        report,
+        chunks=len(chunks),
+        embedded=len(todo),
+        reused=len(chunks) - len(todo),
+        seconds=time.perf_counter() - began,
+        generation=generation.name,
+    )
+
+
+def _chunk_all(
+    articles: tuple[Article, ...],
+    taught: dict[str, tuple[Pose, ...]],
+    lexicon: Lexicon,
+    settings: Settings,
+    embedder: Embedder,
+) -> tuple[list[Chunk], list[str], list[str]]:
+    chunks: list[Chunk] = []
+    embed_texts: list[str] = []
+    lexical_texts: list[str] = []
+    for article in articles:
+        labels = [p.label for p in taught[article.id]]
+        head = embed_text(article.title, labels, "")
+        pieces = chunk_text(
+            article.body,
+            target=settings.chunk_tokens,
+            max_tokens=settings.chunk_max_tokens,
+            count=count_tokens,
+            fits=partial(_fits_after, embedder, head),
+        )
+        article_poses = tuple(p.id for p in taught[article.id])
+        for piece in pieces:
+            text = article.body[piece.start : piece.end]
+            poses = tuple(dict.fromkeys([*article_poses, *lexicon.find(text)]))
+            chunks.append(Chunk(article.id, piece.start, piece.end, text, count_tokens(text), piece.sentences, poses))
+            embed_texts.append(embed_text(article.title, labels, text))
+            lexical_texts.append(lexical_text(labels, text))
+    return chunks, embed_texts, lexical_texts
+
+
+def _fits_after(embedder: Embedder, head: str, text: str) -> bool:
+    return embedder.fits(head + text)
+
+
+def _reuse_vectors(
+    live: Path | None,
+    manifest: dict[str, Any] | None,
+    fingerprint: list[float],
+    embedder: Embedder,
+    hashes: list[str],
+    vectors: np.ndarray,
+    force: bool,
+) -> list[int]:
+    """Fill ``vectors`` from the live index where the same text was embedded by the same model;
+    returns the rows still to embed."""
+    todo = list(range(len(hashes)))
+    if force or live is None or manifest is None:
+        return todo
+    model = manifest.get("model", {})
+    if model.get("dim") != embedder.dim or model.get("precision") != embedder.precision:
+        return todo
+    if not same_model(model.get("fingerprint", []), fingerprint, min_cosine=0.9999):
+        return todo
+    old_hashes = [json.loads(line)["hash"] for line in (live / CHUNKS_FILE).open(encoding="utf-8")]
+    old_vectors = np.load(live / VECTORS_FILE, mmap_mode="r")
+    where = {h: i for i, h in enumerate(old_hashes)}
+    todo = []
+    for i, h in enumerate(hashes):
+        if h in where:
+            vectors[i] = old_vectors[where[h]]
+        else:
+            todo.append(i)
+    return todo
+
+
+def _write_generation(
+    folder: Path,
+    chunks: list[Chunk],
+    hashes: list[str],
+    vectors: np.ndarray,
+    lexical_texts: list[str],
+    lexicon: Lexicon,
+    params: dict[str, Any],
+) -> None:
+    with (folder / CHUNKS_FILE).open("w", encoding="utf-8") as f:
+        for chunk, h in zip(chunks, hashes, strict=False):
+            record = {
+                "article": chunk.article,
+                "start": chunk.start,
+                "end": chunk.end,
+                "text": chunk.text,
+                "tokens": chunk.tokens,
+                "sentences": chunk.sentences,
+                "poses": chunk.poses,
+                "hash": h,
+            }
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    np.save(folder / VECTORS_FILE, vectors)
+    dense.save(dense.build(vectors, params), folder / DENSE_FILE)
+    (folder / LEXICAL_DIR).mkdir()
+    LexicalIndex.build(lexical_texts).save(folder / LEXICAL_DIR)
+    (folder / POSES_FILE).write_text(json.dumps(lexicon.to_dicts(), ensure_ascii=False), encoding="utf-8")

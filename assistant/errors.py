@@ -1,0 +1,59 @@
+"""The exceptions the library raises. Each message is one line that says what to do.
+
+The CLI and the chat print ``str(error)`` and never a traceback for these.
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class: a problem the user can fix; the message says how."""
+
+
+class ConfigError(AssistantError):
+    """A setting or command-line option has a value that cannot be used."""
+
+
+class CorpusError(AssistantError):
+    """The corpus directory is missing, empty, or holds an article that cannot be used."""
+
+
+class ArticleError(CorpusError):
+    """One article file cannot be read; ``reason`` says why (used to skip it)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class IndexMissingError(AssistantError):
+    """There is no built index where one is expected."""
+
+
+class IndexMismatchError(AssistantError):
+    """The index was built with other settings (model, chunker, format) than asked for."""
+
+
+class IndexCorruptError(AssistantError):
+    """An index file is missing, truncated or altered."""
+
+
+class IndexLockedError(AssistantError):
+    """Another build holds the index lock."""
+
+
+class ModelError(AssistantError):
+    """The embedding model cannot be loaded."""
+
+
+class QuestionError(AssistantError):
+    """A question cannot be used (empty, no words, ...)."""
+
+
+class QuestionSetError(AssistantError):
+    """A question-set file is malformed or quotes text that is not in the corpus."""
+
+
+class LLMError(AssistantError):
+    """The optional language-model endpoint failed; the caller falls back to extractive answers."""

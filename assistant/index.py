@@ -1,0 +1,111 @@
+"""A built index, loaded and checked: passages, vectors, FAISS, BM25 and the pose lexicon."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import dense, store
+from .build import CHUNKS_FILE, DENSE_FILE, LEXICAL_DIR, POSES_FILE, VECTORS_FILE
+from .config import Settings
+from .errors import IndexCorruptError, IndexMismatchError
+from .lexical import LexicalIndex
+from .poses import Lexicon
+from .records import Chunk, Pose
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInfo:
+    id: str
+    title: str
+    path: str
+    source: str
+    poses: tuple[str, ...]
+    chunks: int
+
+
+class Index:
+    """Everything retrieval needs, read from one generation of ``index/``."""
+
+    def __init__(self, generation: Path, manifest: dict[str, Any]) -> None:
+        self.generation = generation
+        self.manifest = manifest
+        try:
+            self.chunks = _read_chunks(generation / CHUNKS_FILE)
+            self.vectors = np.load(generation / VECTORS_FILE, mmap_mode="r")
+            self.dense = dense.load(generation / DENSE_FILE, manifest["dense"])
+            self.lexical = LexicalIndex.load(generation / LEXICAL_DIR, len(self.chunks))
+            self.lexicon = Lexicon.from_dicts(json.loads((generation / POSES_FILE).read_text(encoding="utf-8")))
+            self.articles = {
+                aid: ArticleInfo(aid, a["title"], a["path"], a["source"], tuple(a["poses"]), a["chunks"])
+                for aid, a in manifest["articles"].items()
+            }
+        except (KeyError, ValueError, TypeError, OSError, RuntimeError) as e:
+            raise IndexCorruptError(
+                f"index in {generation.parent} cannot be read ({type(e).__name__}); run 'yoga-assistant build'"
+            ) from None
+        if not (len(self.chunks) == self.vectors.shape[0] == self.dense.ntotal == manifest["counts"]["chunks"]):
+            raise IndexCorruptError(
+                f"index in {generation.parent} has passages and vectors that do not match; run 'yoga-assistant build'"
+            )
+
+    @classmethod
+    def open(cls, settings: Settings, *, check: bool = True) -> Index:
+        generation, manifest = store.open_generation(settings.index_dir, check=check)
+        built_with = manifest.get("model", {}).get("name")
+        if built_with != settings.model:
+            raise IndexMismatchError(
+                f"index built with {built_with}, settings ask for {settings.model}; run 'yoga-assistant build'"
+            )
+        return cls(generation, manifest)
+
+    @property
+    def dim(self) -> int:
+        return int(self.manifest["model"]["dim"])
+
+    @property
+    def fingerprint(self) -> list[float]:
+        return list(self.manifest["model"]["fingerprint"])
+
+    @cached_property
+    def covered(self) -> tuple[Pose, ...]:
+        """The poses the articles teach, in corpus order."""
+        ids = dict.fromkeys(p for a in self.articles.values() for p in a.poses)
+        return tuple(self.lexicon.poses[p] for p in ids if p in self.lexicon.poses)
+
+    @cached_property
+    def by_pose(self) -> dict[str, np.ndarray]:
+        """Passage ids for each pose a passage is about."""
+        table: dict[str, list[int]] = {}
+        for i, chunk in enumerate(self.chunks):
+            for pose in chunk.poses:
+                table.setdefault(pose, []).append(i)
+        return {p: np.asarray(ids, dtype=np.int64) for p, ids in table.items()}
+
+    def title(self, article: str) -> str:
+        info = self.articles.get(article)
+        return info.title if info else article
+
+
+def _read_chunks(path: Path) -> list[Chunk]:
+    chunks = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            chunks.append(
+                Chunk(
+                    r["article"],
+                    r["start"],
+                    r["end"],
+                    r["text"],
+                    r["tokens"],
+                    tuple(tuple(s) for s in r["sentences"]),
+                    tuple(r["poses"]),
+                )
+            )
+    return chunks

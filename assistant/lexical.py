@@ -1,0 +1,62 @@
+"""BM25 over passages (bm25s), with English stemming and accent folding."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from .text import words
+
+# Function words only: question words like "how" and "long" carry meaning here.
+STOPWORDS = frozenset(
+    """
+    a an and are as at be been being but by can could did do does doing for from had has have
+    having he her hers him his i if in into is it its itself me my myself of on or our ours she
+    so than that the their theirs them then there these they this those to too very was we were
+    what when where which while who whom why will with would you your yours yourself
+    """.split()
+)
+_stemmer = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return str(_stemmer.stemWord(word))
+
+
+def tokenize(text: str) -> list[str]:
+    """Stemmed, folded content words: "Hero's feet hurt" -> ['hero', 'feet', 'hurt']."""
+    return [_stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+class LexicalIndex:
+    """A BM25 index over passage texts; scores come back as a dense array over all passages."""
+
+    def __init__(self, model: bm25s.BM25, size: int) -> None:
+        self._bm25 = model
+        self.size = size
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> LexicalIndex:
+        model = bm25s.BM25(k1=1.2, b=0.75)
+        model.index([tokenize(t) or ["_"] for t in texts], show_progress=False)
+        return cls(model, len(texts))
+
+    def save(self, folder: Path) -> None:
+        self._bm25.save(str(folder))
+
+    @classmethod
+    def load(cls, folder: Path, size: int) -> LexicalIndex:
+        return cls(bm25s.BM25.load(str(folder), mmap=True), size)
+
+    def scores(self, tokens: Sequence[str]) -> np.ndarray:
+        """BM25 score of every passage for ``tokens`` (repeat a token to weight it)."""
+        ids = self._bm25.get_tokens_ids(list(tokens))
+        if not ids:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)

