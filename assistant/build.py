@@ -16,7 +16,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -36,11 +35,14 @@ from .text import TOKENIZER, count_tokens
 
 CHUNKS_FILE = "chunks.jsonl"
 VECTORS_FILE = "vectors.npy"
+SENTENCE_VECTORS_FILE = "sentence-vectors.npy"
 DENSE_FILE = "dense.faiss"
+SENTENCE_DENSE_FILE = "dense-sentences.faiss"
 LEXICAL_DIR = "lexical"
+SENTENCE_LEXICAL_DIR = "lexical-sentences"
 POSES_FILE = "poses.json"
-#: bump when the text that is embedded, or the passage splitting, changes meaning
-EMBED_TEMPLATE = 1
+#: bump when what is embedded, or the passage splitting, changes meaning
+EMBED_TEMPLATE = 2
 SPLITTER_VERSION = 1
 
 
@@ -82,17 +84,6 @@ def taught_poses(article: Article, lexicon: Lexicon) -> tuple[Pose, ...]:
         mentions = [m.pose for m in lexicon.mentions(article.body[:200_000])]
         named = tuple(p for p in dict.fromkeys(mentions) if mentions.count(p) >= 2)
     return tuple(lexicon.poses[p] for p in named)
-
-
-def embed_text(title: str, labels: list[str], text: str) -> str:
-    """What the model reads for a passage: its article's title and poses, then the passage."""
-    head = f"{title} | {'; '.join(labels)}" if labels else title
-    return f"{head}\n{text}"
-
-
-def lexical_text(labels: list[str], text: str) -> str:
-    """What BM25 indexes for a passage: its poses' names and the passage."""
-    return f"{' '.join(labels)}\n{text}"
 
 
 def text_hash(text: str) -> str:
@@ -184,20 +175,16 @@ def build_index(
             )
 
         embedder = embedder_factory()
-        chunks, embed_texts, lexical_texts = _chunk_all(articles, taught, lexicon, settings, embedder)
-        hashes = [text_hash(t) for t in embed_texts]
+        chunks = _chunk_all(articles, taught, lexicon, settings, embedder)
+        hashes = [text_hash(c.text) for c in chunks]
         fingerprint = embedder.fingerprint()
-        vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-        todo = _reuse_vectors(live, manifest, fingerprint, embedder, hashes, vectors, force)
-        if todo:
-            tick = progress(len(todo)) if progress else None
-            vectors[todo] = embedder.encode([embed_texts[i] for i in todo], progress=tick)
+        vectors, sentence_vectors, todo = _embed(chunks, hashes, embedder, live, manifest, fingerprint, force, progress)
 
         staging = store.new_staging(settings.index_dir)
         try:
             params = dense.choose_params(len(chunks))
             per_article = Counter(c.article for c in chunks)
-            _write_generation(staging, chunks, hashes, vectors, lexical_texts, lexicon, params)
+            _write_generation(staging, chunks, hashes, vectors, sentence_vectors, lexicon, params)
             new_manifest = {
                 "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "model": {
@@ -211,6 +198,7 @@ def build_index(
                 "chunker": chunker_settings(settings),
                 "lexicon": lexicon.fingerprint,
                 "dense": params,
+                "dense_sentences": dense.choose_params(len(sentence_vectors)),
                 "counts": {"articles": len(articles), "chunks": len(chunks)},
                 "articles": {
                     a.id: {
@@ -246,63 +234,87 @@ def _chunk_all(
     lexicon: Lexicon,
     settings: Settings,
     embedder: Embedder,
-) -> tuple[list[Chunk], list[str], list[str]]:
+) -> list[Chunk]:
     chunks: list[Chunk] = []
-    embed_texts: list[str] = []
-    lexical_texts: list[str] = []
     for article in articles:
-        labels = [p.label for p in taught[article.id]]
-        head = embed_text(article.title, labels, "")
         pieces = chunk_text(
             article.body,
             target=settings.chunk_tokens,
             max_tokens=settings.chunk_max_tokens,
             count=count_tokens,
-            fits=partial(_fits_after, embedder, head),
+            fits=embedder.fits,
         )
         article_poses = tuple(p.id for p in taught[article.id])
         for piece in pieces:
             text = article.body[piece.start : piece.end]
             poses = tuple(dict.fromkeys([*article_poses, *lexicon.find(text)]))
             chunks.append(Chunk(article.id, piece.start, piece.end, text, count_tokens(text), piece.sentences, poses))
-            embed_texts.append(embed_text(article.title, labels, text))
-            lexical_texts.append(lexical_text(labels, text))
-    return chunks, embed_texts, lexical_texts
+    return chunks
 
 
-def _fits_after(embedder: Embedder, head: str, text: str) -> bool:
-    return embedder.fits(head + text)
+def sentence_rows(chunks: list[Chunk]) -> np.ndarray:
+    """Row of each passage's first sentence in the sentence arrays (plus the total at the end)."""
+    return np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(np.int64)
 
 
-def _reuse_vectors(
+def _embed(
+    chunks: list[Chunk],
+    hashes: list[str],
+    embedder: Embedder,
     live: Path | None,
     manifest: dict[str, Any] | None,
     fingerprint: list[float],
-    embedder: Embedder,
-    hashes: list[str],
-    vectors: np.ndarray,
     force: bool,
-) -> list[int]:
-    """Fill ``vectors`` from the live index where the same text was embedded by the same model;
-    returns the rows still to embed."""
-    todo = list(range(len(hashes)))
-    if force or live is None or manifest is None:
-        return todo
-    model = manifest.get("model", {})
-    if model.get("dim") != embedder.dim or model.get("precision") != embedder.precision:
-        return todo
-    if not same_model(model.get("fingerprint", []), fingerprint, min_cosine=0.9999):
-        return todo
-    old_hashes = [json.loads(line)["hash"] for line in (live / CHUNKS_FILE).open(encoding="utf-8")]
-    old_vectors = np.load(live / VECTORS_FILE, mmap_mode="r")
-    where = {h: i for i, h in enumerate(old_hashes)}
+    progress: Callable[[int], Callable[[int], None]] | None,
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Passage and sentence vectors: copied from the live index where the same passage was embedded
+    by the same model, computed for the rest. Returns the vectors and the passages embedded."""
+    first = sentence_rows(chunks)
+    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    sentence_vectors = np.zeros((int(first[-1]), embedder.dim), dtype=np.float32)
+    old = None if force else _old_vectors(live, manifest, fingerprint, embedder)
     todo = []
     for i, h in enumerate(hashes):
-        if h in where:
-            vectors[i] = old_vectors[where[h]]
+        if old is not None and h in old[0]:
+            row, old_first, old_vectors, old_sentences = old[0][h], old[1], old[2], old[3]
+            vectors[i] = old_vectors[row]
+            sentence_vectors[first[i] : first[i + 1]] = old_sentences[old_first[row] : old_first[row + 1]]
         else:
             todo.append(i)
-    return todo
+    if todo:
+        tick = progress(len(todo)) if progress else None
+        spans = [[(s - chunks[i].start, e - chunks[i].start) for s, e in chunks[i].sentences] for i in todo]
+        new, new_sentences = embedder.encode_passages([chunks[i].text for i in todo], spans, progress=tick)
+        vectors[todo] = new
+        new_first = np.concatenate([[0], np.cumsum([len(s) for s in spans])])
+        for n, i in enumerate(todo):
+            sentence_vectors[first[i] : first[i + 1]] = new_sentences[new_first[n] : new_first[n + 1]]
+    return vectors, sentence_vectors, todo
+
+
+def _old_vectors(
+    live: Path | None, manifest: dict[str, Any] | None, fingerprint: list[float], embedder: Embedder
+) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray] | None:
+    """The live index's vectors by passage hash, if they came from the same model."""
+    if live is None or manifest is None:
+        return None
+    model = manifest.get("model", {})
+    if model.get("dim") != embedder.dim or model.get("precision") != embedder.precision:
+        return None
+    if manifest.get("chunker", {}).get("embed_template") != EMBED_TEMPLATE:
+        return None
+    if not same_model(model.get("fingerprint", []), fingerprint, min_cosine=0.9999):
+        return None
+    records = [json.loads(line) for line in (live / CHUNKS_FILE).open(encoding="utf-8")]
+    counts = [len(r["sentences"]) for r in records]
+    old_first = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    where = {r["hash"]: i for i, r in enumerate(records)}
+    return (
+        where,
+        old_first,
+        np.load(live / VECTORS_FILE, mmap_mode="r"),
+        np.load(live / SENTENCE_VECTORS_FILE, mmap_mode="r"),
+    )
 
 
 def _write_generation(
@@ -310,12 +322,12 @@ def _write_generation(
     chunks: list[Chunk],
     hashes: list[str],
     vectors: np.ndarray,
-    lexical_texts: list[str],
+    sentence_vectors: np.ndarray,
     lexicon: Lexicon,
     params: dict[str, Any],
 ) -> None:
     with (folder / CHUNKS_FILE).open("w", encoding="utf-8") as f:
-        for chunk, h in zip(chunks, hashes, strict=False):
+        for chunk, h in zip(chunks, hashes, strict=True):
             record = {
                 "article": chunk.article,
                 "start": chunk.start,
@@ -328,7 +340,12 @@ def _write_generation(
             }
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
     np.save(folder / VECTORS_FILE, vectors)
+    np.save(folder / SENTENCE_VECTORS_FILE, sentence_vectors)
     dense.save(dense.build(vectors, params), folder / DENSE_FILE)
-    (folder / LEXICAL_DIR).mkdir()
-    LexicalIndex.build(lexical_texts).save(folder / LEXICAL_DIR)
+    sentence_params = dense.choose_params(len(sentence_vectors))
+    dense.save(dense.build(sentence_vectors, sentence_params), folder / SENTENCE_DENSE_FILE)
+    sentences = [c.text[s - c.start : e - c.start] for c in chunks for s, e in c.sentences]
+    for name, texts in ((LEXICAL_DIR, [c.text for c in chunks]), (SENTENCE_LEXICAL_DIR, sentences)):
+        (folder / name).mkdir()
+        LexicalIndex.build(texts).save(folder / name)
     (folder / POSES_FILE).write_text(json.dumps(lexicon.to_dicts(), ensure_ascii=False), encoding="utf-8")

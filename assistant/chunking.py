@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from .text import sentence_spans
 
 Span = tuple[int, int]
+#: a paragraph break closes a passage once it holds this share of the target
+PARAGRAPH_SHARE = 0.5
 Counter = Callable[[str], int]
 
 
@@ -50,7 +52,7 @@ def chunk_text(
     for i, (start, _) in enumerate(units):
         paragraph_break = bool(current) and "\n\n" in body[units[current[-1]][1] : start]
         over = size + sizes[i] > target and not (size < target / 2 and size + sizes[i] <= max_tokens)
-        if current and (over or (paragraph_break and size >= target / 2)):
+        if current and (over or (paragraph_break and size >= target * PARAGRAPH_SHARE)):
             carried = _carry_heading(body, units, current)
             groups.append(current[: len(current) - len(carried)] or current)
             if not current[: len(current) - len(carried)]:

@@ -31,7 +31,7 @@ class Settings:
     #: embedding precision: "auto" picks bf16 where the CPU supports it, else fp32
     precision: Literal["auto", "fp32", "bf16"] = "auto"
     #: passage size target and hard cap in cl100k tokens (chosen with `eval`, docs/retrieval.md)
-    chunk_tokens: int = 60
+    chunk_tokens: int = 70
     chunk_max_tokens: int = 160
     retriever: Retriever = "hybrid"
     #: passages an answer may cite

@@ -22,6 +22,9 @@ from .errors import ModelError
 PROBE_TEXT = "Hero pose (Virasana): kneel, then sit back between the heels."
 
 
+Spans = Sequence[tuple[int, int]]
+
+
 class Embedder(Protocol):
     name: str
 
@@ -33,6 +36,13 @@ class Embedder(Protocol):
 
     def encode(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Float32 unit vectors, one row per text."""
+        ...
+
+    def encode_passages(
+        self, texts: Sequence[str], sentences: Sequence[Spans], *, progress: Callable[[int], None] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Unit vectors for each passage and for each sentence in it (spans relative to the passage),
+        the sentences' rows in passage order."""
         ...
 
     def fits(self, text: str) -> bool:
@@ -85,7 +95,7 @@ def cpu_supports_bf16() -> bool:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU; bf16 where the CPU has it (see docs/benchmarks.md)."""
 
-    def __init__(self, name: str = BUNDLED_MODEL, *, precision: str = "auto", batch_size: int = 64) -> None:
+    def __init__(self, name: str = BUNDLED_MODEL, *, precision: str = "auto", batch_size: int = 32) -> None:
         self.name = name
         self._precision = "bf16" if precision == "bf16" or (precision == "auto" and cpu_supports_bf16()) else "fp32"
         self.batch_size = batch_size
@@ -140,25 +150,46 @@ class SentenceTransformerEmbedder:
         return len(ids) <= self.max_tokens
 
     def encode(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> np.ndarray:
+        vectors, _ = self.encode_passages(texts, [()] * len(texts), progress=progress)
+        return vectors
+
+    def encode_passages(
+        self, texts: Sequence[str], sentences: Sequence[Spans], *, progress: Callable[[int], None] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One forward pass per passage gives both: the passage vector is the model's own pooled
+        output; each sentence vector is the mean of the passage's token vectors inside the
+        sentence ("late chunking"), so sentences are embedded in their context at no extra cost."""
         import torch
 
         model = self.model
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        step = max(self.batch_size * 8, 256)
+        passages = np.zeros((len(texts), self.dim), dtype=np.float32)
+        first = np.concatenate([[0], np.cumsum([len(s) for s in sentences])]).astype(np.int64)
+        pieces = np.zeros((int(first[-1]), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # similar lengths pad less
         with torch.inference_mode():
-            for start in range(0, len(texts), step):
-                batch = list(texts[start : start + step])
-                vecs = model.encode(
-                    batch,
-                    batch_size=self.batch_size,
-                    normalize_embeddings=True,
-                    convert_to_tensor=True,
-                    show_progress_bar=False,
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                features = model.tokenizer(
+                    [texts[i] for i in rows],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_tokens,
+                    return_tensors="pt",
+                    return_offsets_mapping=True,
                 )
-                out[start : start + len(batch)] = vecs.float().cpu().numpy()
+                offsets = features.pop("offset_mapping")
+                out = model(dict(features))
+                passages[rows] = out["sentence_embedding"].float().cpu().numpy()
+                tokens = out["token_embeddings"].float().cpu().numpy()
+                for b, i in enumerate(rows):
+                    if sentences[i]:
+                        pieces[first[i] : first[i + 1]] = _pool(
+                            tokens[b], offsets[b].numpy(), sentences[i], passages[i]
+                        )
                 if progress is not None:
-                    progress(len(batch))
-        return out
+                    progress(len(rows))
+        passages /= np.linalg.norm(passages, axis=1, keepdims=True) + 1e-12
+        return passages, pieces
 
     def encode_query(self, text: str) -> np.ndarray:
         """One question's vector, remembered for repeated questions."""
@@ -173,6 +204,18 @@ class SentenceTransformerEmbedder:
     def fingerprint(self) -> list[float]:
         """The probe text's vector, rounded: identifies the weights across runs and dtypes."""
         return [round(float(x), 4) for x in self.encode([PROBE_TEXT])[0]]
+
+
+def _pool(tokens: np.ndarray, offsets: np.ndarray, spans: Spans, fallback: np.ndarray) -> np.ndarray:
+    """Unit mean of the token vectors whose characters lie inside each span."""
+    starts, ends = offsets[:, 0], offsets[:, 1]
+    real = ends > starts  # special and padding tokens have empty offsets
+    out = np.empty((len(spans), tokens.shape[1]), dtype=np.float32)
+    for j, (s, e) in enumerate(spans):
+        inside = real & (starts >= s) & (ends <= e)
+        v = tokens[inside].mean(axis=0) if inside.any() else fallback
+        out[j] = v / (np.linalg.norm(v) + 1e-12)
+    return out
 
 
 def same_model(a: Sequence[float], b: Sequence[float], *, min_cosine: float = 0.99) -> bool:

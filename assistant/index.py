@@ -11,7 +11,17 @@ from typing import Any
 import numpy as np
 
 from . import dense, store
-from .build import CHUNKS_FILE, DENSE_FILE, LEXICAL_DIR, POSES_FILE, VECTORS_FILE
+from .build import (
+    CHUNKS_FILE,
+    DENSE_FILE,
+    LEXICAL_DIR,
+    POSES_FILE,
+    SENTENCE_DENSE_FILE,
+    SENTENCE_LEXICAL_DIR,
+    SENTENCE_VECTORS_FILE,
+    VECTORS_FILE,
+    sentence_rows,
+)
 from .config import Settings
 from .errors import IndexCorruptError, IndexMismatchError
 from .lexical import LexicalIndex
@@ -40,6 +50,12 @@ class Index:
             self.vectors = np.load(generation / VECTORS_FILE, mmap_mode="r")
             self.dense = dense.load(generation / DENSE_FILE, manifest["dense"])
             self.lexical = LexicalIndex.load(generation / LEXICAL_DIR, len(self.chunks))
+            #: sentence level: vectors, FAISS and BM25 over every passage's sentences, in passage order
+            self.first_sentence = sentence_rows(self.chunks)
+            self.owner = np.repeat(np.arange(len(self.chunks)), np.diff(self.first_sentence))
+            self.sentence_vectors = np.load(generation / SENTENCE_VECTORS_FILE, mmap_mode="r")
+            self.sentence_dense = dense.load(generation / SENTENCE_DENSE_FILE, manifest["dense_sentences"])
+            self.sentence_lexical = LexicalIndex.load(generation / SENTENCE_LEXICAL_DIR, len(self.owner))
             self.lexicon = Lexicon.from_dicts(json.loads((generation / POSES_FILE).read_text(encoding="utf-8")))
             self.articles = {
                 aid: ArticleInfo(aid, a["title"], a["path"], a["source"], tuple(a["poses"]), a["chunks"])
@@ -49,7 +65,12 @@ class Index:
             raise IndexCorruptError(
                 f"index in {generation.parent} cannot be read ({type(e).__name__}); run 'yoga-assistant build'"
             ) from None
-        if not (len(self.chunks) == self.vectors.shape[0] == self.dense.ntotal == manifest["counts"]["chunks"]):
+        sentences = len(self.owner)
+        if not (
+            len(self.chunks) == self.vectors.shape[0] == self.dense.ntotal == manifest["counts"]["chunks"]
+            and sentences == self.sentence_vectors.shape[0] == self.sentence_dense.ntotal
+            and self.vectors.shape[1:] == self.sentence_vectors.shape[1:] == (manifest["model"]["dim"],)
+        ):
             raise IndexCorruptError(
                 f"index in {generation.parent} has passages and vectors that do not match; run 'yoga-assistant build'"
             )

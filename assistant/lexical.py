@@ -34,6 +34,11 @@ def tokenize(text: str) -> list[str]:
     return [_stem(w) for w in words(text) if w not in STOPWORDS]
 
 
+def stems(text: str) -> list[str]:
+    """Every word stemmed, function words included (for matching phrases like "how do I")."""
+    return [_stem(w) for w in words(text)]
+
+
 class LexicalIndex:
     """A BM25 index over passage texts; scores come back as a dense array over all passages."""
 

@@ -20,23 +20,32 @@ import yaml
 from . import dense
 from .config import Retriever as Mode
 from .index import Index
-from .lexical import tokenize
+from .lexical import stems, tokenize
 from .records import Hit, Pose
+from .text import words
 
-#: RRF constant: small, so first places count (chosen with `eval`, docs/retrieval.md)
-RRF_K = 20
+#: RRF constant (chosen with `eval`, docs/retrieval.md)
+RRF_K = 10
 #: each retriever's candidates before fusion
 DEPTH = 100
-#: below this cosine between question and best passage, the articles are off-topic...
-MIN_DENSE = 0.30
-#: ...and below this one, unless the question's own words appear in the passage
-MIN_DENSE_NO_WORDS = 0.45
+#: Abstention (calibrated with `eval` on the question set, docs/retrieval.md): below MIN_DENSE
+#: cosine between question and best passage or sentence, the articles are off-topic; below
+#: MIN_DENSE_CONFIDENT too, unless MIN_SUPPORT of the question's key words are in the top passages.
+MIN_DENSE = 0.42
+MIN_DENSE_CONFIDENT = 0.60
+MIN_SUPPORT = 0.6
+#: a question about a pose the articles teach is off-topic only with no key word in common
+MIN_DENSE_WITH_POSE = 0.30
+#: words for "a pose": in every article, so they rank nothing (left out of the BM25 query)
+POSE_WORDS = frozenset(tokenize("yoga pose poses posture postures asana asanas"))
+#: words every question here could use; they say nothing about whether the articles answer it
+DOMAIN = POSE_WORDS | frozenset(tokenize("stretch stretching exercise practice practise class"))
 #: question words that say nothing about the topic
 GENERIC = frozenset(
     tokenize(
         "pose poses yoga asana posture do doing how what which why when where should can could would "
         "much many long good bad best better way ways thing things get make tell know need want like "
-        "feel feeling help also just really about ok okay please thanks anyone someone"
+        "feel feeling help also just really about ok okay please thanks anyone someone use used using one ones"
     )
 )
 
@@ -54,6 +63,7 @@ class Query:
     carried: tuple[str, ...]  # poses of the conversation, when the question names none
     tokens: tuple[str, ...]  # BM25 query (question words twice, bridged words once)
     content: frozenset[str]  # the question's own topic words
+    topic: str = ""  # the question without the pose's name, for ranking passages about the pose
 
     @property
     def poses(self) -> tuple[str, ...]:
@@ -71,20 +81,22 @@ class Retrieval:
 
 @lru_cache(maxsize=1)
 def expansions() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
-    """(stemmed trigger phrase, stemmed words to add) pairs from data/expansions.yaml."""
+    """(trigger phrase, words to add) pairs from data/expansions.yaml, all stemmed. Triggers keep
+    their function words, so "why should" does not fire on every "should"."""
     data = yaml.safe_load(resources.files("assistant").joinpath("data/expansions.yaml").read_text("utf-8"))
     rules = []
     for entry in data["expansions"]:
-        add = tuple(t for phrase in entry["add"] for t in tokenize(str(phrase)))
+        add = tuple(t for phrase in entry["add"] for t in tokenize(str(phrase)) if t not in GENERIC | DOMAIN)
         for phrase in entry["when"]:
-            trigger = tuple(tokenize(str(phrase)))
+            trigger = tuple(stems(str(phrase)))
             if trigger:
                 rules.append((trigger, add))
     return tuple(rules)
 
 
-def bridge(tokens: Sequence[str]) -> list[str]:
-    """Words the articles use for what the question says ('feet hurt' -> towel, padding, ...)."""
+def bridge(text: str) -> list[str]:
+    """Words the articles use for what ``text`` says ('feet hurt' -> towel, padding, ...)."""
+    tokens = stems(text)
     added: list[str] = []
     for trigger, add in expansions():
         n = len(trigger)
@@ -93,8 +105,9 @@ def bridge(tokens: Sequence[str]) -> list[str]:
     return added
 
 
-def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
+def rrf(rankings: Sequence[Sequence[int]], k: float | None = None) -> dict[int, float]:
     """Reciprocal-rank fusion: sum of 1 / (k + rank) over the rankings an item appears in."""
+    k = RRF_K if k is None else k
     fused: dict[int, float] = {}
     for ranking in rankings:
         for rank, item in enumerate(ranking, start=1):
@@ -116,25 +129,62 @@ def top_ids(scores: np.ndarray, k: int, among: np.ndarray | None = None) -> list
 
 
 class Retriever:
-    """Hybrid search over one loaded index."""
+    """Hybrid search over one loaded index.
 
-    def __init__(self, index: Index, encoder: QueryEncoder, *, mode: Mode = "hybrid") -> None:
+    The keyword switches exist to measure what each component adds (``eval/ablation.py``):
+    ``pose_focus`` ranks passages about the asked-about pose first, ``bridges`` adds the
+    articles' words for colloquial ones, ``sentences`` adds the sentence-level signals, and
+    ``strip_names`` ranks a pose's passages by the question without the pose's name.
+    """
+
+    def __init__(
+        self,
+        index: Index,
+        encoder: QueryEncoder,
+        *,
+        mode: Mode = "hybrid",
+        pose_focus: bool = True,
+        bridges: bool = True,
+        sentences: bool = True,
+        strip_names: bool = True,
+    ) -> None:
         self.index = index
         self.encoder = encoder
         self.mode = mode
+        self.pose_focus, self.bridges, self.sentences, self.strip_names = pose_focus, bridges, sentences, strip_names
         covered = {p.id for p in index.covered}
         self._covered_family = {f for p in covered for f in index.lexicon.family(p)}
 
     # -- understanding -------------------------------------------------------------------------
     def understand(self, question: str, history: Sequence[str] = ()) -> Query:
-        words = tokenize(question)
-        named = self.index.lexicon.find(question)
-        carried: tuple[str, ...] = ()
-        if not named:
-            carried = self._conversation_poses(history)
-        content = frozenset(w for w in words if w not in GENERIC)
-        tokens = tuple(words * 2) + tuple(bridge(words))
-        return Query(question, named, carried, tokens, content)
+        named, topic = self._topic(question)
+        carried = () if named else self._conversation_poses(history)
+        if history and not self._key_words(topic):
+            # an elliptical follow-up ("and for the pyramid one?") asks the earlier question again
+            for turn in reversed(history):
+                earlier = self._topic(turn)[1]
+                if self._key_words(earlier):
+                    topic = f"{topic} {earlier}"
+                    break
+        terms = tokenize(topic)
+        content = frozenset(w for w in terms if w not in GENERIC)
+        ranked = [w for w in terms if w not in POSE_WORDS]
+        tokens = tuple(ranked * 2) + (tuple(bridge(topic)) if self.bridges else ())
+        return Query(question, named, carried, tokens, content, topic)
+
+    def _topic(self, text: str) -> tuple[tuple[str, ...], str]:
+        """The poses ``text`` names, and ``text`` without their names: a pose is handled by the
+        focus on its passages, which are then ranked by what is asked about it."""
+        mentions = self.index.lexicon.mentions(text)
+        named = tuple(dict.fromkeys(m.pose for m in mentions))
+        all_words = words(text.replace("-", " "))
+        in_name = {i for m in mentions for i in range(m.first, m.last)}
+        topic = [w for i, w in enumerate(all_words) if i not in in_name] if self.strip_names else all_words
+        return named, " ".join(topic if tokenize(" ".join(topic)) else all_words)
+
+    @staticmethod
+    def _key_words(topic: str) -> set[str]:
+        return {w for w in tokenize(topic) if w not in GENERIC and w not in DOMAIN and not w.isdigit()}
 
     def _conversation_poses(self, history: Sequence[str]) -> tuple[str, ...]:
         """The poses of the latest earlier turn that names one; else those its top passage is about."""
@@ -162,79 +212,115 @@ class Retriever:
         query = self.understand(question, history)
         uncovered = tuple(p for p in query.poses if p not in self._covered_family)
         vector = self.encoder.encode_query(self._dense_text(query))
-        focus = self._focus(query.poses) if not uncovered else None
+        focus = self._focus(query.poses) if self.pose_focus and not uncovered else None
         ranked = self._rank(query, vector, focus, k)
         best = max((h.dense_score or 0.0 for h in ranked[:k]), default=0.0)
         hits = tuple(ranked[:k])
         if query.poses and len(uncovered) == len(query.poses):
             return Retrieval(query, hits, "uncovered", uncovered, best)
-        if not hits or best < MIN_DENSE or (best < MIN_DENSE_NO_WORDS and not self._shares_words(query, hits)):
+        if self._off_topic(query, hits, best):
             return Retrieval(query, hits, "off-topic", (), best)
         return Retrieval(query, hits, "", (), best)
 
+    def _off_topic(self, query: Query, hits: Sequence[Hit], best: float) -> bool:
+        """Whether the articles do not answer: weak similarity, or middling similarity while
+        the question's own key words (or their bridges) are missing from the top passages."""
+        if not hits:
+            return True
+        support = self._support(query, hits[:3])
+        if query.poses:  # about a pose the articles teach: only a question with nothing in common
+            return support == 0.0 and best < MIN_DENSE_WITH_POSE
+        return best < MIN_DENSE or (best < MIN_DENSE_CONFIDENT and support < MIN_SUPPORT)
+
+    def _support(self, query: Query, hits: Sequence[Hit]) -> float:
+        """Share of the question's key words found in ``hits`` (directly or through a bridge)."""
+        names = {w for p in query.poses for w in tokenize(self._label(p))}
+        key = self._key_words(query.topic) - names
+        if not key:
+            return 1.0
+        found = {w for h in hits for w in tokenize(h.chunk.text)}
+        return sum(1 for w in key if w in found or found & set(bridge(w))) / len(key)
+
     def _dense_text(self, query: Query) -> str:
-        if query.carried:
-            labels = "; ".join(
-                self.index.lexicon.poses[p].label for p in query.carried if p in self.index.lexicon.poses
-            )
-            return f"{query.question} ({labels})"
-        return query.question
+        return query.topic or query.question
 
     def _rank(self, query: Query, vector: np.ndarray, focus: np.ndarray | None, k: int) -> list[Hit]:
+        """Passages about the question's pose first (when it names one), then everything else;
+        each group ranked by fusing four signals (see :meth:`_signals`)."""
         index = self.index
         depth = max(DEPTH, 5 * k)
-        lexical = index.lexical.scores(query.tokens) if self.mode != "dense" else None
-        cosine: dict[int, float] = {}
-        tiers: list[list[int]] = []
-        if focus is not None:
-            sims = np.asarray(index.vectors[focus] @ vector, dtype=np.float32)
-            cosine.update(zip(focus.tolist(), sims.tolist(), strict=False))
-            dense_rank = [int(focus[i]) for i in np.argsort(-sims, kind="stable")]
-            lex_rank = top_ids(lexical, depth, focus) if lexical is not None else []
-            tiers.append(self._fuse(dense_rank, lex_rank))
-        ids, sims = dense.search(index.dense, vector, depth)
-        cosine.update(zip(ids.tolist(), sims.tolist(), strict=False))
-        lex_rank = top_ids(lexical, depth) if lexical is not None else []
-        tiers.append(self._fuse(ids.tolist(), lex_rank))
-        seen: set[int] = set()
+        lexical = self.mode != "dense"
+        passage_bm25 = index.lexical.scores(query.tokens) if lexical else None
+        sentence_bm25 = index.sentence_lexical.scores(query.tokens) if lexical else None
+        groups = [focus] if focus is not None else []
+        found = [
+            dense.search(index.dense, vector, depth)[0],
+            index.owner[dense.search(index.sentence_dense, vector, depth)[0]],
+        ]
+        if passage_bm25 is not None and sentence_bm25 is not None:
+            found += [
+                np.asarray(top_ids(passage_bm25, depth), dtype=np.int64),
+                index.owner[np.asarray(top_ids(sentence_bm25, depth), dtype=np.int64)],
+            ]
+        groups.append(np.unique(np.concatenate(found)))
         hits: list[Hit] = []
-        dense_pos = {i: r for r, i in enumerate(ids.tolist(), start=1)}
-        lex_pos = {i: r for r, i in enumerate(lex_rank, start=1)}
-        for tier in tiers:
-            for i in tier:
-                if i in seen:
-                    continue
-                seen.add(i)
-                if i not in cosine:
-                    cosine[i] = float(index.vectors[i] @ vector)
-                hits.append(
-                    Hit(
-                        i,
-                        index.chunks[i],
-                        score=1.0 / (len(hits) + 1),
-                        dense_rank=dense_pos.get(i),
-                        lexical_rank=lex_pos.get(i),
-                        dense_score=cosine[i],
+        seen: set[int] = set()
+        for group in groups:
+            signals = self._signals(group, vector, passage_bm25, sentence_bm25)
+            for i, dense_rank, lexical_rank, cosine in self._fuse(group, signals):
+                if i not in seen:
+                    seen.add(i)
+                    hits.append(
+                        Hit(
+                            i,
+                            index.chunks[i],
+                            score=1.0 / (len(hits) + 1),
+                            dense_rank=dense_rank,
+                            lexical_rank=lexical_rank,
+                            dense_score=cosine,
+                        )
                     )
-                )
         return hits
 
-    def _fuse(self, dense_rank: list[int], lex_rank: list[int]) -> list[int]:
-        if self.mode == "dense":
-            return dense_rank
-        if self.mode == "bm25":
-            return lex_rank
-        fused = rrf([dense_rank, lex_rank])
-        return sorted(fused, key=lambda i: (-fused[i], i))
+    def _signals(
+        self, ids: np.ndarray, vector: np.ndarray, passage_bm25: np.ndarray | None, sentence_bm25: np.ndarray | None
+    ) -> dict[str, np.ndarray]:
+        """Per candidate passage: cosine of the passage and of its best sentence; BM25 of the
+        passage and of its best sentence. Sentence-level signals let one precise sentence win."""
+        index = self.index
+        starts, ends = index.first_sentence[ids], index.first_sentence[ids + 1]
+        rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+        bounds = np.concatenate([[0], np.cumsum(ends - starts)[:-1]])
+        signals = {
+            "passage_cos": np.asarray(index.vectors[ids] @ vector, dtype=np.float32),
+            "sentence_cos": np.maximum.reduceat(np.asarray(index.sentence_vectors[rows] @ vector), bounds),
+        }
+        if passage_bm25 is not None and sentence_bm25 is not None:
+            signals["passage_bm25"] = passage_bm25[ids]
+            signals["sentence_bm25"] = np.maximum.reduceat(sentence_bm25[rows], bounds)
+        return signals
 
-    def _shares_words(self, query: Query, hits: Sequence[Hit]) -> bool:
-        """Whether any of the question's topic words (not pose names) occur in the top passages."""
-        names = {w for p in query.poses for w in tokenize(self._label(p))}
-        topic = query.content - names
-        if not topic:
-            return True
-        found = {w for h in hits[:3] for w in tokenize(h.chunk.text)}
-        return bool(topic & found)
+    def _fuse(self, ids: np.ndarray, signals: dict[str, np.ndarray]) -> list[tuple[int, int | None, int | None, float]]:
+        """(passage id, dense rank, BM25 rank, cosine), best first, by RRF over the signals this
+        retriever mode uses (lexical signals count only where they are positive)."""
+        names = {"dense": ["passage_cos", "sentence_cos"], "bm25": ["passage_bm25", "sentence_bm25"]}.get(
+            self.mode, ["passage_cos", "sentence_cos", "passage_bm25", "sentence_bm25"]
+        )
+        if not self.sentences:
+            names = [n for n in names if n.startswith("passage")]
+        rankings: dict[str, list[int]] = {}
+        for name in names:
+            values = signals[name]
+            order = np.lexsort((ids, -values))
+            if name.endswith("bm25"):
+                order = order[values[order] > 0]
+            rankings[name] = order.tolist()
+        fused = rrf(list(rankings.values()))
+        dense_rank = {p: r for r, p in enumerate(rankings.get("passage_cos", []), start=1)}
+        lexical_rank = {p: r for r, p in enumerate(rankings.get("passage_bm25", []), start=1)}
+        best = sorted(fused, key=lambda p: (-fused[p], int(ids[p])))
+        cos = np.maximum(signals["passage_cos"], signals["sentence_cos"])
+        return [(int(ids[p]), dense_rank.get(p), lexical_rank.get(p), float(cos[p])) for p in best]
 
     def _label(self, pose_id: str) -> str:
         pose: Pose | None = self.index.lexicon.poses.get(pose_id)

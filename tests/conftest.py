@@ -54,6 +54,11 @@ class FakeEmbedder:
             progress(len(texts))
         return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self._dim), np.float32)
 
+    def encode_passages(self, texts, sentences, *, progress=None):  # type: ignore[no-untyped-def]
+        pieces = [t[s:e] for t, spans in zip(texts, sentences, strict=True) for s, e in spans]
+        passages = self.encode(texts, progress=progress)
+        return passages, (np.stack([self._vector(p) for p in pieces]) if pieces else np.zeros((0, self._dim)))
+
     def encode_query(self, text: str) -> np.ndarray:
         return self._vector(text)
 
