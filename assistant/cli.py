@@ -222,14 +222,30 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     results = results_by_mode[main_mode]
     by_id = {q.id: q for q in questions}
     rows = [ev.result_row(r, located[r.id], by_id[r.id]) for r in results]
+    answers = ev.answer_metrics([_answer_row(assistant, q, located[q.id]) for q in questions])
+    print(
+        f"\nanswers ({main_mode}): {answers['cited_evidence']:.3f} of answerable questions cite a passage with "
+        f"their evidence; {answers['abstained_unanswerable']:.3f} of unanswerable ones abstain"
+    )
     _print_worst(ev.worst_first(results), by_id, rows, args.worst)
     if args.json:
-        out = {"metrics": table[main_mode], "questions": rows}
+        out: dict[str, Any] = {"metrics": table[main_mode], "answers": answers, "questions": rows}
         if args.compare:
             out["compare"] = table
         args.json.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"\nwrote {args.json}")
     return 0
+
+
+def _answer_row(assistant: Any, q: Any, located: Any) -> tuple[Any, bool, bool]:
+    from . import evaluation as ev
+
+    try:
+        answer = assistant.ask(q.question, q.history)
+    except QuestionError:
+        return q, True, False
+    cited = [(c.article, c.start, c.end) for c in answer.citations]
+    return q, answer.abstained, ev.citations_cover(cited, located)
 
 
 def _require_fresh(assistant: Any, articles: Sequence[Any]) -> None:

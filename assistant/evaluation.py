@@ -230,3 +230,19 @@ def worst_first(results: Sequence[Result]) -> list[Result]:
         )
 
     return sorted(results, key=badness, reverse=True)
+
+
+def citations_cover(citations: Sequence[tuple[str, int, int]], located: Located) -> bool:
+    """Whether any cited passage (article, start, end) covers any of the question's quotes."""
+    return any(covers(Chunk(article, start, end, "", 0), located) for article, start, end in citations)
+
+
+def answer_metrics(rows: Sequence[tuple[Question, bool, bool]]) -> dict[str, float]:
+    """From (question, abstained, citations cover evidence) per question: the share of answerable
+    questions whose answer cites covering evidence, and of unanswerable ones that abstained."""
+    answerable = [covered for q, _, covered in rows if q.evidence]
+    unanswerable = [abstained for q, abstained, _ in rows if not q.evidence]
+    return {
+        "cited_evidence": sum(answerable) / len(answerable) if answerable else 0.0,
+        "abstained_unanswerable": sum(unanswerable) / len(unanswerable) if unanswerable else 0.0,
+    }

@@ -8,6 +8,7 @@ nh3 (an allow-list sanitiser) as a second line of defence.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Sequence
 
@@ -18,7 +19,7 @@ from .records import Answer, Citation
 _ACTIVE = frozenset("\\`*_{}[]()#+-.!|~<>:&\"'=/@$%^;?,")
 _TAGS = {"div", "span", "p", "a", "mark", "b", "strong", "em", "small", "ul", "li", "sup", "details", "summary", "br"}
 _ATTRS = {"*": {"class", "id", "title"}, "a": {"href"}}
-_CITE = re.compile(r"\[(\d{1,3})\]")
+_MARK = re.compile(r"\[(?:(\d{1,3})|unsupported)\]")
 
 
 def text(value: str) -> str:
@@ -31,21 +32,43 @@ def clean(markup: str) -> str:
     return nh3.clean(markup, tags=_TAGS, attributes=_ATTRS, url_schemes=set(), link_rel=None, strip_comments=True)
 
 
-def answer_html(answer_text: str, citations: Sequence[Citation]) -> str:
-    """The answer with each [n] made a link to its passage; everything else is text."""
+def plain(markup: str) -> str:
+    """Text back from what :func:`text` wrote (for reading the chat history)."""
+    return html.unescape(markup)
+
+
+def split_answer(answer: str) -> list[str]:
+    """An answer's cited sentences (each ends with its marker), then any closing note."""
+    body, _, note = answer.partition("\n\n")
+    parts = [p for p in re.split(r"(?<=\])\s+", body) if p]
+    return parts + ([f"\n\n{note}"] if note else [])
+
+
+def answer_html(answer_text: str, citations: Sequence[Citation], *, notice: str = "", turn: int = 0) -> str:
+    """The answer with each [n] made a link to its passage (``source-{turn}-{n}`` in the sources
+    panel); everything else is text."""
     valid = {c.n for c in citations if c.verified}
     out = []
     pos = 0
-    for m in _CITE.finditer(answer_text):
+    for m in _MARK.finditer(answer_text):
         out.append(text(answer_text[pos : m.start()]))
-        n = int(m.group(1))
-        if n in valid:
-            out.append(f'<a class="cite" href="#source-{n}" title="source {n}">[{n}]</a>')
+        if m.group(1) is None:
+            out.append('<span class="unsupported" title="no passage supports this sentence">(unsupported)</span>')
+        elif int(m.group(1)) in valid:
+            n = int(m.group(1))
+            out.append(f'<a class="cite" href="#source-{turn}-{n}" title="source {n}">[{n}]</a>')
         else:
-            out.append(f'<span class="cite-unverified" title="not verified">&#91;{n}&#93;?</span>')
+            out.append(f'<span class="cite-unverified" title="not verified">&#91;{m.group(1)}&#93;?</span>')
         pos = m.end()
     out.append(text(answer_text[pos:]))
+    if notice:
+        out.append(f'\n\n<span class="notice">{text("(" + notice + ")")}</span>')
     return "".join(out).replace("\n", "<br>")
+
+
+def draft_html(draft: str) -> str:
+    """A model's reply while it streams: plain text, citations not yet checked, so no links."""
+    return text(draft) + " &#8230;"
 
 
 def passage_html(c: Citation) -> str:
@@ -63,10 +86,18 @@ def passage_html(c: Citation) -> str:
     return "".join(parts).replace("\n", "<br>")
 
 
-def sources_html(answer: Answer | None, pose_labels: dict[str, str] | None = None) -> str:
+def sources_html(
+    answer: Answer | None, pose_labels: dict[str, str] | None = None, *, waiting: bool = False, turn: int = 0
+) -> str:
     """One panel per cited passage: number, article title, pose, passage with highlights."""
     if answer is None or not answer.citations:
-        note = "Sources of the answer appear here." if answer is None else "No passages cited for this answer."
+        note = (
+            "Finding the passages..."
+            if waiting
+            else "Sources of the answer appear here."
+            if answer is None
+            else "No passages cited for this answer."
+        )
         return clean(f'<div class="sources-empty">{text(note)}</div>')
     labels = pose_labels or {}
     blocks = []
@@ -74,7 +105,7 @@ def sources_html(answer: Answer | None, pose_labels: dict[str, str] | None = Non
         poses = ", ".join(labels.get(p, p) for p in c.poses[:3])
         status = "" if c.verified else ' <small class="unverified">unverified</small>'
         blocks.append(
-            f'<div class="source" id="source-{c.n}"><div class="source-head"><b>[{c.n}]</b> '
+            f'<div class="source" id="source-{turn}-{c.n}"><div class="source-head"><b>[{c.n}]</b> '
             f"{text(c.title)}{status}</div>"
             + (f'<div class="source-pose">{text(poses)}</div>' if poses else "")
             + f'<div class="source-text">{passage_html(c)}</div>'

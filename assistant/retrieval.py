@@ -9,7 +9,7 @@ first, and decide whether the articles answer at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Protocol
@@ -26,6 +26,8 @@ from .text import words
 
 #: RRF constant (chosen with `eval`, docs/retrieval.md)
 RRF_K = 10
+#: passages whose sentences an answer is composed from
+SENTENCE_POOL = 5
 #: each retriever's candidates before fusion
 DEPTH = 100
 #: Abstention (calibrated with `eval` on the question set, docs/retrieval.md): below MIN_DENSE
@@ -71,12 +73,23 @@ class Query:
 
 
 @dataclass(frozen=True, slots=True)
+class SentenceSignal:
+    """How well one sentence of a top passage matches the question."""
+
+    cosine: float
+    bm25: float
+    passage_rank: int  # 1 = the top passage
+
+
+@dataclass(frozen=True, slots=True)
 class Retrieval:
     query: Query
     hits: tuple[Hit, ...]
     abstain: str = ""  # "", "uncovered" (a pose no article teaches) or "off-topic"
     uncovered: tuple[str, ...] = ()
     best_dense: float = 0.0
+    #: the sentences of the top passages (by row of the index's sentence arrays), with their signals
+    sentences: dict[int, SentenceSignal] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -220,7 +233,25 @@ class Retriever:
             return Retrieval(query, hits, "uncovered", uncovered, best)
         if self._off_topic(query, hits, best):
             return Retrieval(query, hits, "off-topic", (), best)
-        return Retrieval(query, hits, "", (), best)
+        return Retrieval(query, hits, "", (), best, self._sentence_signals(query, vector, hits[:SENTENCE_POOL]))
+
+    def _sentence_signals(self, query: Query, vector: np.ndarray, hits: Sequence[Hit]) -> dict[int, SentenceSignal]:
+        """Cosine and BM25 of every sentence of ``hits``: what the answer is composed from."""
+        index = self.index
+        rows = [
+            (r, rank)
+            for rank, h in enumerate(hits, start=1)
+            for r in range(int(index.first_sentence[h.chunk_id]), int(index.first_sentence[h.chunk_id + 1]))
+        ]
+        if not rows:
+            return {}
+        ids = np.array([r for r, _ in rows])
+        cosine = np.asarray(index.sentence_vectors[ids] @ vector)
+        bm25 = index.sentence_lexical.scores(query.tokens)[ids]
+        return {
+            r: SentenceSignal(float(c), float(b), rank)
+            for (r, rank), c, b in zip(rows, cosine.tolist(), bm25.tolist(), strict=True)
+        }
 
     def _off_topic(self, query: Query, hits: Sequence[Hit], best: float) -> bool:
         """Whether the articles do not answer: weak similarity, or middling similarity while

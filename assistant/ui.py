@@ -15,10 +15,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
-from . import render
+from . import feedback, render
 from .config import Settings
 from .errors import AssistantError, ConfigError
-from .pipeline import Assistant
+from .pipeline import Assistant, Draft
+from .records import Answer
 
 log = logging.getLogger("assistant.ui")
 
@@ -28,12 +29,16 @@ EXAMPLES = [
     "my hamstrings are tight, what stretch can I do?",
     "I can't sit down between my heels in virasana",
 ]
+SUGGESTION_SLOTS = 3
 CSS = """
 #sources .source {border-left: 3px solid var(--color-accent); padding: 4px 10px; margin-bottom: 12px;}
-#sources mark {background: #fde68a; color: inherit; padding: 0 1px;}
+#sources mark {background: #fde68a; color: #1f2937; padding: 0 1px;}
 #sources .source-pose, #sources .source-where {opacity: .75; font-size: .9em;}
+#sources .source:target {background: var(--color-accent-soft);}
 #status {opacity: .6; font-size: .85em;}
 a.cite {text-decoration: none; font-weight: 600;}
+.unsupported, .cite-unverified {color: #b45309;}
+.notice {opacity: .75; font-size: .9em;}
 """
 
 History = list[dict[str, Any]]
@@ -45,32 +50,46 @@ def _user_turns(history: History) -> list[str]:
         if message.get("role") == "user":
             content = message.get("content")
             if isinstance(content, str):
-                turns.append(content)
-            elif isinstance(content, list):  # gradio 6 may hand back [{"type": "text", "text": ...}]
-                turns.extend(str(part.get("text", "")) for part in content if isinstance(part, dict))
+                turns.append(render.plain(content))
+            elif isinstance(content, list):  # gradio may hand back [{"type": "text", "text": ...}]
+                turns.extend(render.plain(str(part.get("text", ""))) for part in content if isinstance(part, dict))
     return turns
 
 
-def respond(assistant: Assistant, message: str, history: History | None) -> Iterator[tuple[History, str]]:
-    """Answer ``message`` given the chat so far; yields the growing chat and the sources panel."""
+def respond(
+    assistant: Assistant, message: str, history: History | None
+) -> Iterator[tuple[History, str, Answer | None]]:
+    """Answer ``message`` given the chat so far; yields the growing chat, the sources panel and,
+    last, the finished answer (None while streaming or when the question could not be used)."""
     history = list(history or [])
     earlier = _user_turns(history)
     shown = " ".join(str(message or "").split())[:500] or "(empty)"
-    history.append({"role": "user", "content": render.text(shown)})
+    history = [*history, {"role": "user", "content": render.text(shown)}]
+    reply = {"role": "assistant", "content": ""}
+    turn = len(history)  # the reply's place in the chat: keeps each answer's links to its own sources
     try:
-        answer = assistant.ask(str(message or ""), earlier)
+        for part in assistant.stream(str(message or ""), earlier):
+            if isinstance(part, Draft):
+                reply["content"] = render.draft_html(part.text)
+                yield [*history, reply], render.sources_html(None, waiting=True), None
+                continue
+            answer = part
+            labels = {p.id: p.label for p in assistant.index.lexicon.poses.values()}
+            sentences = render.split_answer(answer.text)
+            for shown_sentences in range(1, len(sentences)):  # extractive answers arrive sentence by sentence
+                reply["content"] = render.answer_html(
+                    " ".join(sentences[:shown_sentences]), answer.citations, turn=turn
+                )
+                yield [*history, reply], render.sources_html(None, waiting=True), None
+            reply["content"] = render.answer_html(answer.text, answer.citations, notice=answer.notice, turn=turn)
+            yield [*history, reply], render.sources_html(answer, labels, turn=turn), answer
     except AssistantError as error:
-        history.append({"role": "assistant", "content": render.text(str(error))})
-        yield history, render.sources_html(None)
-        return
+        reply["content"] = render.text(str(error))
+        yield [*history, reply], render.sources_html(None), None
     except Exception:  # a bug must not take the chat down; the log has the details
         log.exception("answering failed")
-        history.append({"role": "assistant", "content": render.text("Sorry, something went wrong; please try again.")})
-        yield history, render.sources_html(None)
-        return
-    labels = {p.id: p.label for p in assistant.index.lexicon.poses.values()}
-    history.append({"role": "assistant", "content": render.answer_html(answer.text, answer.citations)})
-    yield history, render.sources_html(answer, labels)
+        reply["content"] = render.text("Sorry, something went wrong; please try again.")
+        yield [*history, reply], render.sources_html(None), None
 
 
 def _coverage(assistant: Assistant) -> str:
@@ -84,14 +103,21 @@ def _coverage(assistant: Assistant) -> str:
 def _status(assistant: Assistant) -> str:
     index = assistant.index
     m = index.manifest
-    return render.status_text(len(index.articles), len(index.chunks), m["model"]["name"], m["created_at"])
+    mode = f" · answers by {assistant.settings.llm_model}" if assistant.llm else ""
+    return render.status_text(len(index.articles), len(index.chunks), m["model"]["name"], m["created_at"]) + mode
+
+
+def _citations_json(answer: Answer) -> list[dict[str, Any]]:
+    return [{"n": c.n, "article": c.article, "start": c.start, "end": c.end} for c in answer.citations]
 
 
 def build_app(assistant: Assistant) -> gr.Blocks:
     with gr.Blocks(title="Yoga pose assistant", analytics_enabled=False) as app:
         gr.Markdown(
-            "## Yoga pose assistant\nAsk about a pose. Answers are sentences from the articles, each cited [n]."
+            "## Yoga pose assistant\nAsk about a pose. Answers are sentences from the articles; "
+            "each [n] opens its passage on the right."
         )
+        answers = gr.State({})  # chat message index -> what was answered, for likes and dislikes
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(
@@ -99,13 +125,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     label="Chat",
                     height=460,
                     sanitize_html=True,
-                    feedback_options=None,
                     buttons=["copy"],
+                    feedback_options=("Like", "Dislike"),
                 )
+                with gr.Row(elem_id="suggestions"):
+                    slots = [gr.Button(visible=False, size="sm", variant="secondary") for _ in range(SUGGESTION_SLOTS)]
                 question = gr.Textbox(
                     elem_id="question",
                     label="Your question",
                     max_lines=3,
+                    max_length=assistant.settings.max_question_chars,
                     placeholder="e.g. what if my feet hurt in Hero?",
                     submit_btn=True,
                 )
@@ -117,11 +146,37 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     gr.HTML(_coverage(assistant), elem_id="coverage")
         gr.Markdown(_status(assistant), elem_id="status")
 
-        def on_submit(message: str, history: History) -> Iterator[tuple[Any, History, str]]:
-            for chat_value, panel in respond(assistant, message, history):
-                yield "", chat_value, panel
+        def on_submit(message: str, history: History, answered: dict[int, Any]) -> Iterator[tuple[Any, ...]]:
+            hidden = [gr.update(visible=False)] * SUGGESTION_SLOTS
+            for chat_value, panel, answer in respond(assistant, message, history):
+                if answer is None:
+                    yield "", chat_value, panel, answered, *hidden
+                    continue
+                answered = {
+                    **answered,
+                    len(chat_value) - 1: {
+                        "question": answer.question,
+                        "answer": answer.text,
+                        "citations": _citations_json(answer),
+                    },
+                }
+                shown = list(answer.suggestions)[:SUGGESTION_SLOTS]
+                updates = [gr.update(value=s, visible=True) for s in shown]
+                updates += [gr.update(visible=False)] * (SUGGESTION_SLOTS - len(shown))
+                yield "", chat_value, panel, answered, *updates
 
-        question.submit(on_submit, [question, chat], [question, chat, sources], api_name="ask", concurrency_limit=4)
+        outputs = [question, chat, sources, answers, *slots]
+        question.submit(on_submit, [question, chat, answers], outputs, api_name="ask", concurrency_limit=4)
+        for slot in slots:
+            slot.click(on_submit, [slot, chat, answers], outputs, api_visibility="private", concurrency_limit=4)
+
+        def on_vote(data: gr.LikeData, answered: dict[int, Any]) -> None:
+            entry = answered.get(data.index if isinstance(data.index, int) else data.index[0])
+            if entry is None or data.liked is None:
+                return
+            feedback.record(assistant.settings.feedback_path, liked=bool(data.liked), **entry)
+
+        chat.like(on_vote, [answers], None, api_visibility="private")
     return app
 
 

@@ -1,14 +1,14 @@
-"""The chat's respond function (no server) and the HTML it renders."""
+"""The chat's respond function (no server), the HTML it renders, and the like/dislike file."""
 
 from __future__ import annotations
 
 import html
+import json
 import re
 
-import nh3
 import pytest
 
-from assistant import render
+from assistant import feedback, render
 from assistant.pipeline import Assistant
 from assistant.records import Answer, Citation
 
@@ -26,29 +26,46 @@ def test_article_markup_is_inert_text() -> None:
 def test_sources_panel_highlights_cited_sentences_and_stays_clean() -> None:
     text = "First sentence here. <b>Second</b> one is cited."
     c = Citation(1, "art", "Title <i>x</i>", 100, 100 + len(text), text, ("virasana",), ((121, 100 + len(text)),))
-    out = render.sources_html(Answer("q", "Second one is cited. [1]", (c,), False), {"virasana": "Hero Pose"})
-    assert 'id="source-1"' in out and "<mark>" in out and "Hero Pose" in out
-    assert "<b>Second" not in out and "<i>" not in out
-    assert nh3.clean(out, tags=render._TAGS, attributes=render._ATTRS) is not None
+    out = render.sources_html(Answer("q", "Second one is cited. [1]", (c,), False), {"virasana": "Hero Pose"}, turn=3)
+    assert 'id="source-3-1"' in out and "<mark>" in out and "Hero Pose" in out
+    assert "<b>Second" not in out and "<i>" not in out and "&lt;b&gt;Second" in out
 
 
-def test_answer_links_only_to_verified_citations() -> None:
+def test_answer_links_only_to_verified_citations_and_marks_unsupported() -> None:
     c = Citation(1, "a", "t", 0, 5, "hello")
-    out = render.answer_html("Hello [1] and [7].", [c])
-    assert '<a class="cite" href="#source-1"' in out
-    assert "source-7" not in out and "&#91;7&#93;?" in out
+    out = render.answer_html("Hello [1] and [7]. Made up [unsupported]", [c], turn=2)
+    assert '<a class="cite" href="#source-2-1"' in out
+    assert "source-2-7" not in out and "&#91;7&#93;?" in out
+    assert 'class="unsupported"' in out
+
+
+def test_split_answer_keeps_markers_with_their_sentences() -> None:
+    parts = render.split_answer("One. [1] Two [2][3] Three. [unsupported]\n\nNote: not advice.")
+    assert parts == ["One. [1]", "Two [2][3]", "Three. [unsupported]", "\n\nNote: not advice."]
+
+
+def test_feedback_is_appended_as_json_lines(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "fb" / "feedback.jsonl"
+    feedback.record(path, liked=True, question="q1", answer="a [1]", citations=[{"n": 1, "article": "x"}])
+    feedback.record(path, liked=False, question="q2", answer="b", citations=[])
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [(r["liked"], r["question"]) for r in rows] == [(True, "q1"), (False, "q2")]
+    assert rows[0]["citations"] == [{"n": 1, "article": "x"}] and rows[0]["time"]
 
 
 @pytest.mark.slow
-def test_respond_answers_and_fills_the_sources_panel(real_assistant: Assistant) -> None:
+def test_respond_streams_an_answer_with_links_sources_and_suggestions(real_assistant: Assistant) -> None:
     from assistant.ui import respond
 
-    history, panel = list(respond(real_assistant, "what if my feet hurt in Hero?", []))[-1]
+    steps = list(respond(real_assistant, "what if my feet hurt in Hero?", []))
+    assert len(steps) > 1 and all(a is None for _, _, a in steps[:-1])  # streamed, then finished
+    history, panel, answer = steps[-1]
+    assert answer is not None and answer.suggestions
     assert history[0]["role"] == "user" and history[1]["role"] == "assistant"
-    assert re.search(r'href="#source-\d"', history[1]["content"])
-    assert "source-1" in panel and "<mark>" in panel
-    follow, panel2 = list(respond(real_assistant, "how long should I hold it?", history))[-1]
-    assert len(follow) == 4 and "source-1" in panel2
+    assert re.search(r'href="#source-1-\d"', history[1]["content"])
+    assert 'id="source-1-1"' in panel and "<mark>" in panel
+    follow, panel2, answer2 = list(respond(real_assistant, "how long should I hold it?", history))[-1]
+    assert len(follow) == 4 and 'id="source-3-1"' in panel2 and answer2 is not None
 
 
 @pytest.mark.slow
@@ -56,6 +73,16 @@ def test_respond_answers_and_fills_the_sources_panel(real_assistant: Assistant) 
 def test_respond_turns_unusable_questions_into_a_friendly_message(real_assistant: Assistant, message: str) -> None:
     from assistant.ui import respond
 
-    history, panel = list(respond(real_assistant, message, []))[-1]
-    assert history[-1]["role"] == "assistant" and history[-1]["content"]
+    history, panel, answer = list(respond(real_assistant, message, []))[-1]
+    assert answer is None and history[-1]["role"] == "assistant" and history[-1]["content"]
     assert "source-" not in panel
+
+
+@pytest.mark.slow
+def test_the_app_builds_with_its_panels(real_assistant: Assistant) -> None:
+    from assistant.ui import build_app
+
+    app = build_app(real_assistant)
+    config = app.get_config_file()
+    ids = {c.get("props", {}).get("elem_id") for c in config["components"]}
+    assert {"chat", "question", "sources", "coverage", "status"} <= ids

@@ -1,0 +1,46 @@
+"""Follow-up suggestions after an answer: other topics the articles cover for the same pose.
+
+No LLM: a topic is offered for a pose when a passage about that pose uses the topic's words,
+and the question just asked is not already about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from .lexical import tokenize
+from .records import Chunk, Pose
+
+#: (question template, words that show a passage covers the topic)
+TOPICS: tuple[tuple[str, str], ...] = (
+    ("How long do I hold {pose}?", "hold seconds minute minutes breaths"),
+    ("How do I get into {pose}?", "begin kneel start step instructions"),
+    ("What props help with {pose}?", "block blocks blanket towel bolster props"),
+    ("Who should avoid {pose}?", "contraindications cautions injuries"),
+    ("What are the benefits of {pose}?", "benefits improve relief"),
+    ("How do I come out of {pose}?", "come out release"),
+    ("How can I go deeper in {pose}?", "deepen deeper intensity"),
+    ("How should I breathe in {pose}?", "breathe breath inhale exhale breathing"),
+)
+
+
+#: template words that say nothing about the topic
+_PLAIN = frozenset(tokenize("how what who get help should can go"))
+
+
+def topic_words(index: int) -> set[str]:
+    template, keys = TOPICS[index]
+    return set(tokenize(keys)) | (set(tokenize(template.replace("{pose}", ""))) - _PLAIN)
+
+
+def available(pose_chunks: Iterable[Chunk]) -> list[int]:
+    """Indices of TOPICS that the passages about a pose cover."""
+    found = {w for c in pose_chunks for w in tokenize(c.text)}
+    return [i for i in range(len(TOPICS)) if set(tokenize(TOPICS[i][1])) & found]
+
+
+def suggest(pose: Pose, topics: Sequence[int], asked: Sequence[str], *, limit: int = 3) -> list[str]:
+    """Up to ``limit`` questions about ``pose`` on covered topics that none of ``asked`` is about."""
+    asked_words = {w for q in asked for w in tokenize(q)}
+    fresh = [i for i in topics if not topic_words(i) & asked_words]
+    return [TOPICS[i][0].format(pose=pose.english) for i in fresh[:limit]]
