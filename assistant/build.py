@@ -37,7 +37,6 @@ CHUNKS_FILE = "chunks.jsonl"
 VECTORS_FILE = "vectors.npy"
 SENTENCE_VECTORS_FILE = "sentence-vectors.npy"
 DENSE_FILE = "dense.faiss"
-SENTENCE_DENSE_FILE = "dense-sentences.faiss"
 LEXICAL_DIR = "lexical"
 SENTENCE_LEXICAL_DIR = "lexical-sentences"
 POSES_FILE = "poses.json"
@@ -142,8 +141,8 @@ def build_index(
     with store.build_lock(settings.index_dir):
         cleaned = tuple(store.clean(settings.index_dir))
         base_lexicon = load_lexicon(settings.corpus_dir)
-        taught = {a.id: taught_poses(a, base_lexicon) for a in articles}
-        lexicon = base_lexicon.with_poses([p for poses in taught.values() for p in poses])
+        # only front matter can add poses the lexicon lacks; the rest is found when building
+        lexicon = base_lexicon.with_poses([base_lexicon.resolve(name) for a in articles for name in a.poses])
         live, manifest = _live_state(settings)
         old_articles = (manifest or {}).get("articles", {})
         new_ids = {a.id for a in articles}
@@ -175,7 +174,9 @@ def build_index(
             )
 
         embedder = embedder_factory()
-        chunks = _chunk_all(articles, taught, lexicon, settings, embedder)
+        taught = _taught(articles, lexicon, {} if force or manifest is None else manifest, lexicon.fingerprint)
+        reusable = {} if force else _reusable_chunks(live, manifest, articles, settings, lexicon)
+        chunks = _chunk_all(articles, taught, lexicon, settings, embedder, reusable)
         hashes = [text_hash(c.text) for c in chunks]
         fingerprint = embedder.fingerprint()
         vectors, sentence_vectors, todo = _embed(chunks, hashes, embedder, live, manifest, fingerprint, force, progress)
@@ -184,7 +185,7 @@ def build_index(
         try:
             params = dense.choose_params(len(chunks))
             per_article = Counter(c.article for c in chunks)
-            _write_generation(staging, chunks, hashes, vectors, sentence_vectors, lexicon, params)
+            write_generation(staging, chunks, hashes, vectors, sentence_vectors, lexicon, params)
             new_manifest = {
                 "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "model": {
@@ -198,7 +199,6 @@ def build_index(
                 "chunker": chunker_settings(settings),
                 "lexicon": lexicon.fingerprint,
                 "dense": params,
-                "dense_sentences": dense.choose_params(len(sentence_vectors)),
                 "counts": {"articles": len(articles), "chunks": len(chunks)},
                 "articles": {
                     a.id: {
@@ -234,9 +234,13 @@ def _chunk_all(
     lexicon: Lexicon,
     settings: Settings,
     embedder: Embedder,
+    reusable: dict[str, list[Chunk]],
 ) -> list[Chunk]:
     chunks: list[Chunk] = []
     for article in articles:
+        if article.id in reusable:
+            chunks.extend(reusable[article.id])
+            continue
         pieces = chunk_text(
             article.body,
             target=settings.chunk_tokens,
@@ -249,6 +253,60 @@ def _chunk_all(
             text = article.body[piece.start : piece.end]
             poses = tuple(dict.fromkeys([*article_poses, *lexicon.find(text)]))
             chunks.append(Chunk(article.id, piece.start, piece.end, text, count_tokens(text), piece.sentences, poses))
+    return chunks
+
+
+def _taught(
+    articles: tuple[Article, ...], lexicon: Lexicon, manifest: dict[str, Any], fingerprint: str
+) -> dict[str, tuple[Pose, ...]]:
+    """Each article's taught poses, reused from the manifest for unchanged articles."""
+    old = manifest.get("articles", {}) if manifest.get("lexicon") == fingerprint else {}
+    out = {}
+    for a in articles:
+        before = old.get(a.id, {})
+        if before.get("sha256") == a.sha256 and all(p in lexicon.poses for p in before.get("poses", [])):
+            out[a.id] = tuple(lexicon.poses[p] for p in before["poses"])
+        else:
+            out[a.id] = taught_poses(a, lexicon)
+    return out
+
+
+def _reusable_chunks(
+    live: Path | None,
+    manifest: dict[str, Any] | None,
+    articles: tuple[Article, ...],
+    settings: Settings,
+    lexicon: Lexicon,
+) -> dict[str, list[Chunk]]:
+    """The live index's passages of unchanged articles, when they were cut and tagged the same way."""
+    if live is None or manifest is None:
+        return {}
+    same_cut = (
+        manifest.get("chunker") == chunker_settings(settings)
+        and manifest.get("lexicon") == lexicon.fingerprint
+        and manifest.get("model", {}).get("name") == settings.model
+        and manifest.get("model", {}).get("signature") == model_signature(settings.model)
+    )
+    if not same_cut:
+        return {}
+    old = manifest.get("articles", {})
+    unchanged = {a.id for a in articles if old.get(a.id, {}).get("sha256") == a.sha256}
+    out: dict[str, list[Chunk]] = {}
+    for chunk in read_chunks(live / CHUNKS_FILE):
+        if chunk.article in unchanged:
+            out.setdefault(chunk.article, []).append(chunk)
+    return out
+
+
+def read_chunks(path: Path) -> list[Chunk]:
+    chunks = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            sentences = tuple((int(s), int(e)) for s, e in r["sentences"])
+            chunks.append(
+                Chunk(r["article"], r["start"], r["end"], r["text"], r["tokens"], sentences, tuple(r["poses"]))
+            )
     return chunks
 
 
@@ -317,7 +375,7 @@ def _old_vectors(
     )
 
 
-def _write_generation(
+def write_generation(
     folder: Path,
     chunks: list[Chunk],
     hashes: list[str],
@@ -325,7 +383,10 @@ def _write_generation(
     sentence_vectors: np.ndarray,
     lexicon: Lexicon,
     params: dict[str, Any],
+    *,
+    lexical: tuple[LexicalIndex, LexicalIndex] | None = None,
 ) -> None:
+    """Write every index file into ``folder`` (BM25 indexes built here unless ``lexical`` gives them)."""
     with (folder / CHUNKS_FILE).open("w", encoding="utf-8") as f:
         for chunk, h in zip(chunks, hashes, strict=True):
             record = {
@@ -342,10 +403,10 @@ def _write_generation(
     np.save(folder / VECTORS_FILE, vectors)
     np.save(folder / SENTENCE_VECTORS_FILE, sentence_vectors)
     dense.save(dense.build(vectors, params), folder / DENSE_FILE)
-    sentence_params = dense.choose_params(len(sentence_vectors))
-    dense.save(dense.build(sentence_vectors, sentence_params), folder / SENTENCE_DENSE_FILE)
-    sentences = [c.text[s - c.start : e - c.start] for c in chunks for s, e in c.sentences]
-    for name, texts in ((LEXICAL_DIR, [c.text for c in chunks]), (SENTENCE_LEXICAL_DIR, sentences)):
+    if lexical is None:
+        sentences = [c.text[s - c.start : e - c.start] for c in chunks for s, e in c.sentences]
+        lexical = (LexicalIndex.build([c.text for c in chunks]), LexicalIndex.build(sentences))
+    for name, index in zip((LEXICAL_DIR, SENTENCE_LEXICAL_DIR), lexical, strict=True):
         (folder / name).mkdir()
-        LexicalIndex.build(texts).save(folder / name)
+        index.save(folder / name)
     (folder / POSES_FILE).write_text(json.dumps(lexicon.to_dicts(), ensure_ascii=False), encoding="utf-8")

@@ -31,6 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--model", help="sentence-transformers model name or folder (default: bundled all-MiniLM-L6-v2)"
     )
+    common.add_argument(
+        "--precision",
+        choices=["auto", "int8", "bf16", "fp32"],
+        help="embedding precision (default auto: the fastest that keeps quality on this machine)",
+    )
 
     parser = argparse.ArgumentParser(
         prog="yoga-assistant",
@@ -77,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             corpus_dir=args.corpus,
             index_dir=args.index,
             model=args.model,
+            precision=args.precision,
             retriever=getattr(args, "retriever", None),
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
@@ -98,7 +104,7 @@ def run_build(settings: Settings, *, strict: bool = False, force: bool = False, 
     from tqdm import tqdm
 
     from .build import build_index
-    from .embedding import SentenceTransformerEmbedder
+    from .embedding import make_embedder
 
     def progress(total: int) -> Any:
         bar = tqdm(total=total, unit="passage", desc="embedding", disable=quiet, file=sys.stderr)
@@ -106,7 +112,7 @@ def run_build(settings: Settings, *, strict: bool = False, force: bool = False, 
 
     return build_index(
         settings,
-        lambda: SentenceTransformerEmbedder(settings.model, precision=settings.precision),
+        lambda: make_embedder(settings.model, settings.precision, settings.models_dir),
         strict=strict,
         force=force,
         progress=progress,

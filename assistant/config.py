@@ -28,8 +28,8 @@ class Settings:
     index_dir: Path = _default_dir("index")
     #: a sentence-transformers model name or directory; the default is bundled
     model: str = BUNDLED_MODEL
-    #: embedding precision: "auto" picks bf16 where the CPU supports it, else fp32
-    precision: Literal["auto", "fp32", "bf16"] = "auto"
+    #: embedding precision: "auto" picks the fastest that keeps quality here (embedding.make_embedder)
+    precision: Literal["auto", "int8", "bf16", "fp32"] = "auto"
     #: passage size target and hard cap in cl100k tokens (chosen with `eval`, docs/retrieval.md)
     chunk_tokens: int = 70
     chunk_max_tokens: int = 160
@@ -47,6 +47,11 @@ class Settings:
     #: "user:password" required to listen on anything but loopback
     auth: str = ""
     feedback_path: Path = _default_dir("feedback.jsonl")
+
+    @property
+    def models_dir(self) -> Path:
+        """Where exported (ONNX) models are kept: beside the index generations."""
+        return self.index_dir / "models"
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (None values are ignored)."""
@@ -120,8 +125,8 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
 def _validate(s: Settings) -> None:
     if s.retriever not in get_args(Retriever):
         raise ConfigError(f"retriever {s.retriever!r} is unknown; use one of hybrid, dense, bm25")
-    if s.precision not in ("auto", "fp32", "bf16"):
-        raise ConfigError(f"precision {s.precision!r} is unknown; use auto, fp32 or bf16")
+    if s.precision not in ("auto", "int8", "bf16", "fp32"):
+        raise ConfigError(f"precision {s.precision!r} is unknown; use auto, int8, bf16 or fp32")
     if not 16 <= s.chunk_tokens <= s.chunk_max_tokens <= 512:
         raise ConfigError(
             f"chunk sizes {s.chunk_tokens}/{s.chunk_max_tokens} are out of range; "

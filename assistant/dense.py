@@ -1,48 +1,55 @@
 """The FAISS index over passage vectors, chosen by corpus size.
 
-Exact inner-product search below ``HNSW_FROM`` vectors (it is fast there and has perfect
-recall); HNSW above, where exact search grows linearly. Parameters are recorded in the
-manifest; see docs/benchmarks.md for the measurements behind them.
+Exact inner-product search below ``ANN_FROM`` vectors (fast there, perfect recall); above,
+an inverted file (IVF-Flat): it builds in about a minute for a million passages (HNSW took
+six here) and reaches recall@10 0.99 against exact search at a few milliseconds a query.
+Parameters are recorded in the manifest; docs/benchmarks.md has the measurements.
 """
 
 from __future__ import annotations
 
+import math
+import os
 from pathlib import Path
 from typing import Any
 
 import faiss
 import numpy as np
 
-HNSW_FROM = 50_000
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 96
+ANN_FROM = 50_000
+#: vectors per k-means centroid in training (FAISS asks for at least 39)
+TRAIN_PER_LIST = 40
 
 
 def choose_params(n: int) -> dict[str, Any]:
-    if n < HNSW_FROM:
+    if n < ANN_FROM:
         return {"type": "flat-ip"}
-    return {"type": "hnsw-ip", "M": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": HNSW_EF_SEARCH}
+    nlist = 2 ** round(math.log2(4 * math.sqrt(n)))  # 1024 at 100k, 4096 at 1M
+    return {"type": "ivf-flat-ip", "nlist": nlist, "nprobe": max(64, nlist // 32)}  # recall@10 >= 0.98 measured
 
 
 def build(vectors: np.ndarray, params: dict[str, Any]) -> faiss.Index:
+    faiss.omp_set_num_threads(os.cpu_count() or 1)  # building uses every core
     dim = vectors.shape[1]
+    data = np.ascontiguousarray(vectors, dtype=np.float32)
     index: faiss.Index
     if params["type"] == "flat-ip":
         index = faiss.IndexFlatIP(dim)
     else:
-        hnsw = faiss.IndexHNSWFlat(dim, params["M"], faiss.METRIC_INNER_PRODUCT)
-        hnsw.hnsw.efConstruction = params["ef_construction"]
-        index = hnsw
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, params["nlist"], faiss.METRIC_INNER_PRODUCT)
+        sample = np.random.default_rng(0).choice(
+            len(data), min(len(data), TRAIN_PER_LIST * params["nlist"]), replace=False
+        )
+        index.train(data[np.sort(sample)])
+    if len(data):
+        index.add(data)
     configure(index, params)
     return index
 
 
 def configure(index: faiss.Index, params: dict[str, Any]) -> None:
-    if params["type"] == "hnsw-ip":
-        faiss.downcast_index(index).hnsw.efSearch = params["ef_search"]  # type: ignore[attr-defined]
+    if params["type"] == "ivf-flat-ip":
+        faiss.extract_index_ivf(index).nprobe = params["nprobe"]
 
 
 def save(index: faiss.Index, path: Path) -> None:
@@ -55,11 +62,25 @@ def load(path: Path, params: dict[str, Any]) -> faiss.Index:
     return index
 
 
-def search(index: faiss.Index, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Ids and inner products of the ``k`` nearest passages (ids of -1 dropped)."""
-    k = min(k, index.ntotal)
+def search(
+    index: faiss.Index, query: np.ndarray, k: int, among: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ids and inner products of the ``k`` nearest passages, optionally only ``among`` these ids."""
+    k = min(k, index.ntotal if among is None else len(among))
     if k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    scores, ids = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
+    x = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+    if faiss.omp_get_max_threads() != 1:
+        faiss.omp_set_num_threads(1)  # one query: threads only add hand-over (3.5x slower measured)
+    if among is None:
+        scores, ids = index.search(x, k)
+    else:
+        selector = faiss.IDSelectorBatch(np.ascontiguousarray(among, dtype=np.int64))
+        ivf = faiss.try_extract_index_ivf(index)
+        if ivf is not None:
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe)  # type: ignore[call-arg]
+        else:
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg,assignment]
+        scores, ids = index.search(x, k, params=params)
     keep = ids[0] >= 0
     return ids[0][keep], scores[0][keep]

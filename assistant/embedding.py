@@ -6,6 +6,7 @@ so tests of the stages around it can use a small deterministic fake.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -17,6 +18,8 @@ import numpy as np
 
 from .config import BUNDLED_MODEL
 from .errors import ModelError
+
+log = logging.getLogger(__name__)
 
 #: A fixed text whose vector identifies the model's weights in the manifest.
 PROBE_TEXT = "Hero pose (Virasana): kneel, then sit back between the heels."
@@ -51,6 +54,10 @@ class Embedder(Protocol):
 
     def fingerprint(self) -> list[float]:
         """A vector that identifies the model's weights (see PROBE_TEXT)."""
+        ...
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One question's vector (may be remembered for repeated questions)."""
         ...
 
 
@@ -97,11 +104,11 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, name: str = BUNDLED_MODEL, *, precision: str = "auto", batch_size: int = 32) -> None:
         self.name = name
-        self._precision = "bf16" if precision == "bf16" or (precision == "auto" and cpu_supports_bf16()) else "fp32"
+        self._precision = "bf16" if precision == "bf16" and cpu_supports_bf16() else "fp32"
         self.batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries = QueryCache()
 
     @property
     def precision(self) -> str:
@@ -183,7 +190,7 @@ class SentenceTransformerEmbedder:
                 tokens = out["token_embeddings"].float().cpu().numpy()
                 for b, i in enumerate(rows):
                     if sentences[i]:
-                        pieces[first[i] : first[i + 1]] = _pool(
+                        pieces[first[i] : first[i + 1]] = pool_spans(
                             tokens[b], offsets[b].numpy(), sentences[i], passages[i]
                         )
                 if progress is not None:
@@ -192,21 +199,38 @@ class SentenceTransformerEmbedder:
         return passages, pieces
 
     def encode_query(self, text: str) -> np.ndarray:
-        """One question's vector, remembered for repeated questions."""
-        cached = self._cache.get(text)
-        if cached is None:
-            cached = self.encode([text])[0]
-            self._cache[text] = cached
-            if len(self._cache) > 512:
-                self._cache.popitem(last=False)
-        return cached
+        return self._queries.get(text, lambda t: self.encode([t])[0])
 
     def fingerprint(self) -> list[float]:
-        """The probe text's vector, rounded: identifies the weights across runs and dtypes."""
-        return [round(float(x), 4) for x in self.encode([PROBE_TEXT])[0]]
+        return probe_fingerprint(self.encode)
 
 
-def _pool(tokens: np.ndarray, offsets: np.ndarray, spans: Spans, fallback: np.ndarray) -> np.ndarray:
+class QueryCache:
+    """The vectors of the last ``size`` questions asked (a chat repeats and rephrases)."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str, compute: Callable[[str], np.ndarray]) -> np.ndarray:
+        with self._lock:
+            vector = self._vectors.get(text)
+        if vector is None:
+            vector = compute(text)
+            with self._lock:
+                self._vectors[text] = vector
+                if len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        return vector
+
+
+def probe_fingerprint(encode: Callable[[Sequence[str]], np.ndarray]) -> list[float]:
+    """The probe text's vector, rounded: identifies the weights across runs and precisions."""
+    return [round(float(x), 4) for x in encode([PROBE_TEXT])[0]]
+
+
+def pool_spans(tokens: np.ndarray, offsets: np.ndarray, spans: Spans, fallback: np.ndarray) -> np.ndarray:
     """Unit mean of the token vectors whose characters lie inside each span."""
     starts, ends = offsets[:, 0], offsets[:, 1]
     real = ends > starts  # special and padding tokens have empty offsets
@@ -216,6 +240,35 @@ def _pool(tokens: np.ndarray, offsets: np.ndarray, spans: Spans, fallback: np.nd
         v = tokens[inside].mean(axis=0) if inside.any() else fallback
         out[j] = v / (np.linalg.norm(v) + 1e-12)
     return out
+
+
+def make_embedder(model: str, precision: str, cache_dir: Path) -> Embedder:
+    """The fastest embedder that keeps quality on this machine (docs/benchmarks.md):
+
+    - ``int8`` (and ``auto``): the model exported once to ONNX in ``cache_dir``, quantised per
+      channel, run by onnxruntime: 2.9x plain sentence-transformers, cosine 0.993 to fp32;
+    - ``bf16``: torch in bfloat16 on CPUs with native bf16 (2.0x, cosine 0.99997);
+    - ``fp32``: plain torch, the reference; also where the others cannot run.
+    """
+    if precision in ("auto", "int8"):
+        try:
+            from .onnx_embedder import OnnxEmbedder, export, onnx_path
+
+            path = onnx_path(cache_dir, model)
+            if not path.exists():
+                export(model, path)
+            return OnnxEmbedder(model, path)
+        except ImportError:
+            if precision == "int8":
+                raise ModelError("int8 embedding needs onnxruntime and onnx; run 'make install'") from None
+        except Exception as e:  # export can fail for architectures it does not know
+            if precision == "int8":
+                raise ModelError(
+                    f"cannot export {model!r} to ONNX ({type(e).__name__}); use --precision fp32"
+                ) from None
+            log.warning("ONNX export of %s failed (%s); embedding with torch instead", model, type(e).__name__)
+    torch_precision = "bf16" if precision == "bf16" or (precision == "auto" and cpu_supports_bf16()) else "fp32"
+    return SentenceTransformerEmbedder(model, precision=torch_precision)
 
 
 def same_model(a: Sequence[float], b: Sequence[float], *, min_cosine: float = 0.99) -> bool:

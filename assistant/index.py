@@ -16,17 +16,17 @@ from .build import (
     DENSE_FILE,
     LEXICAL_DIR,
     POSES_FILE,
-    SENTENCE_DENSE_FILE,
     SENTENCE_LEXICAL_DIR,
     SENTENCE_VECTORS_FILE,
     VECTORS_FILE,
+    read_chunks,
     sentence_rows,
 )
 from .config import Settings
 from .errors import IndexCorruptError, IndexMismatchError
 from .lexical import LexicalIndex
 from .poses import Lexicon
-from .records import Chunk, Pose
+from .records import Pose
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +46,15 @@ class Index:
         self.generation = generation
         self.manifest = manifest
         try:
-            self.chunks = _read_chunks(generation / CHUNKS_FILE)
-            self.vectors = np.load(generation / VECTORS_FILE, mmap_mode="r")
+            self.chunks = read_chunks(generation / CHUNKS_FILE)
+            # memory-mapped; plain ndarray views avoid numpy.memmap's per-slice overhead
+            self.vectors = np.load(generation / VECTORS_FILE, mmap_mode="r").view(np.ndarray)
             self.dense = dense.load(generation / DENSE_FILE, manifest["dense"])
             self.lexical = LexicalIndex.load(generation / LEXICAL_DIR, len(self.chunks))
             #: sentence level: vectors, FAISS and BM25 over every passage's sentences, in passage order
             self.first_sentence = sentence_rows(self.chunks)
             self.owner = np.repeat(np.arange(len(self.chunks)), np.diff(self.first_sentence))
-            self.sentence_vectors = np.load(generation / SENTENCE_VECTORS_FILE, mmap_mode="r")
-            self.sentence_dense = dense.load(generation / SENTENCE_DENSE_FILE, manifest["dense_sentences"])
+            self.sentence_vectors = np.load(generation / SENTENCE_VECTORS_FILE, mmap_mode="r").view(np.ndarray)
             self.sentence_lexical = LexicalIndex.load(generation / SENTENCE_LEXICAL_DIR, len(self.owner))
             self.lexicon = Lexicon.from_dicts(json.loads((generation / POSES_FILE).read_text(encoding="utf-8")))
             self.articles = {
@@ -68,7 +68,7 @@ class Index:
         sentences = len(self.owner)
         if not (
             len(self.chunks) == self.vectors.shape[0] == self.dense.ntotal == manifest["counts"]["chunks"]
-            and sentences == self.sentence_vectors.shape[0] == self.sentence_dense.ntotal
+            and sentences == self.sentence_vectors.shape[0]
             and self.vectors.shape[1:] == self.sentence_vectors.shape[1:] == (manifest["model"]["dim"],)
         ):
             raise IndexCorruptError(
@@ -108,25 +108,14 @@ class Index:
                 table.setdefault(pose, []).append(i)
         return {p: np.asarray(ids, dtype=np.int64) for p, ids in table.items()}
 
+    def sentence_rows(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sentence rows of passages ``ids`` (in order), and where each passage's rows begin."""
+        starts = self.first_sentence[ids]
+        lengths = self.first_sentence[ids + 1] - starts
+        bounds = np.cumsum(lengths) - lengths
+        rows = np.repeat(starts - bounds, lengths) + np.arange(int(lengths.sum()))
+        return rows, bounds
+
     def title(self, article: str) -> str:
         info = self.articles.get(article)
         return info.title if info else article
-
-
-def _read_chunks(path: Path) -> list[Chunk]:
-    chunks = []
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            r = json.loads(line)
-            chunks.append(
-                Chunk(
-                    r["article"],
-                    r["start"],
-                    r["end"],
-                    r["text"],
-                    r["tokens"],
-                    tuple(tuple(s) for s in r["sentences"]),
-                    tuple(r["poses"]),
-                )
-            )
-    return chunks

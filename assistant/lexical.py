@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,8 @@ STOPWORDS = frozenset(
     """.split()
 )
 _stemmer = Stemmer.Stemmer("english")
+#: BM25 postings are read into memory: memory-mapped, each first touch of a page costs a fault
+MMAP = False
 
 
 @lru_cache(maxsize=65536)
@@ -57,11 +60,29 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path, size: int) -> LexicalIndex:
-        return cls(bm25s.BM25.load(str(folder), mmap=True), size)
+        return cls(bm25s.BM25.load(str(folder), mmap=MMAP), size)
 
     def scores(self, tokens: Sequence[str]) -> np.ndarray:
-        """BM25 score of every passage for ``tokens`` (repeat a token to weight it)."""
-        ids = self._bm25.get_tokens_ids(list(tokens))
-        if not ids:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+        """BM25 score of every passage for ``tokens``; a token given twice counts twice.
+
+        Reads bm25s's precomputed per-token scores and sums them with plain fancy-index
+        addition (a token's postings hold each passage once), 3-5x faster than bm25s's
+        ``np.add.at`` at a million passages; tests compare the two.
+        """
+        weights = Counter(self._bm25.get_tokens_ids(list(tokens)))
+        matrix = self._bm25.scores
+        data, indptr, indices = matrix["data"], matrix["indptr"], matrix["indices"]
+        total = np.zeros(self.size, dtype=np.float32)
+        for token, weight in weights.items():
+            start, end = indptr[token], indptr[token + 1]
+            total[indices[start:end]] += weight * data[start:end]
+        if self._bm25.nonoccurrence_array is not None:  # only for BM25 variants with non-zero absent terms
+            total += sum(w * self._bm25.nonoccurrence_array[t] for t, w in weights.items())
+        return total
+
+    @classmethod
+    def from_tokens(cls, tokenized: Sequence[Sequence[str]]) -> LexicalIndex:
+        """An index over texts already tokenized with :func:`tokenize` (for synthetic benchmarks)."""
+        model = bm25s.BM25(k1=1.2, b=0.75)
+        model.index([list(t) or ["_"] for t in tokenized], show_progress=False)
+        return cls(model, len(tokenized))

@@ -17,7 +17,7 @@ from functools import cached_property
 from . import llm, suggestions
 from .answer import NOT_MEDICAL_ADVICE, citation, compose, wants_cautions
 from .config import Settings
-from .embedding import SentenceTransformerEmbedder, same_model
+from .embedding import Embedder, make_embedder, same_model
 from .errors import IndexMismatchError, LLMError, QuestionError
 from .index import Index
 from .records import Answer
@@ -59,7 +59,7 @@ class Assistant:
         settings: Settings,
         *,
         index: Index | None = None,
-        embedder: SentenceTransformerEmbedder | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         self.settings = settings
         self._index = index
@@ -73,9 +73,10 @@ class Assistant:
         )
 
     @property
-    def embedder(self) -> SentenceTransformerEmbedder:
-        if self._embedder is None:
-            self._embedder = SentenceTransformerEmbedder(self.settings.model, precision=self.settings.precision)
+    def embedder(self) -> Embedder:
+        """The model that embeds questions: the same kind the index was built with."""
+        self.retriever  # noqa: B018 - loads index and embedder together
+        assert self._embedder is not None
         return self._embedder
 
     @property
@@ -87,12 +88,15 @@ class Assistant:
         with self._lock:
             if self._retriever is None:
                 index = self._index or Index.open(self.settings)
-                self._check_model(index)
-                self._retriever = Retriever(index, self.embedder, mode=self.settings.retriever)
+                if self._embedder is None:
+                    precision = str(index.manifest["model"].get("precision", "fp32"))
+                    self._embedder = make_embedder(self.settings.model, precision, self.settings.models_dir)
+                self._check_model(index, self._embedder)
+                self._retriever = Retriever(index, self._embedder, mode=self.settings.retriever)
             return self._retriever
 
-    def _check_model(self, index: Index) -> None:
-        if self.embedder.dim != index.dim or not same_model(self.embedder.fingerprint(), index.fingerprint):
+    def _check_model(self, index: Index, embedder: Embedder) -> None:
+        if embedder.dim != index.dim or not same_model(embedder.fingerprint(), index.fingerprint):
             raise IndexMismatchError(
                 f"the index in {self.settings.index_dir} was built with different model weights than "
                 f"{self.settings.model!r}; run 'yoga-assistant build --force'"

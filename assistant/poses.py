@@ -66,6 +66,7 @@ class Lexicon:
                 if key:
                     self._names.setdefault(key, pose.id)
         self._longest = max((len(k) for k in self._names), default=1)
+        self._corrected: dict[str, tuple[str, bool]] = {}
         # words of names that may match with a typo: long, and not common English words
         self._fuzzy: dict[str, set[str]] = {}
         for key in self._names:
@@ -138,6 +139,13 @@ class Lexicon:
 
     def _correct(self, word: str) -> tuple[str, bool]:
         """``word`` itself if it is a known name word, else the unique name word within its typo budget."""
+        if word not in self._corrected:
+            if len(self._corrected) > 100_000:
+                self._corrected.clear()
+            self._corrected[word] = self._closest(word)
+        return self._corrected[word]
+
+    def _closest(self, word: str) -> tuple[str, bool]:
         budget = _typo_budget(word)
         candidates = self._fuzzy.get(word[:1], set())
         if word in candidates or not budget or not _looks_like_name(word):

@@ -26,6 +26,8 @@ from .text import words
 
 #: RRF constant (chosen with `eval`, docs/retrieval.md)
 RRF_K = 10
+#: a group of at most this many passages (a pose's) is scored whole, without a first search
+SCORE_ALL = 2000
 #: passages whose sentences an answer is composed from
 SENTENCE_POOL = 5
 #: each retriever's candidates before fusion
@@ -130,15 +132,17 @@ def rrf(rankings: Sequence[Sequence[int]], k: float | None = None) -> dict[int, 
 
 def top_ids(scores: np.ndarray, k: int, among: np.ndarray | None = None) -> list[int]:
     """Ids of the ``k`` highest positive scores (optionally only ``among`` these ids), best first."""
-    ids = np.arange(len(scores)) if among is None else among
-    values = scores[ids]
-    keep = values > 0
-    ids, values = ids[keep], values[keep]
+    if among is None:
+        ids = np.flatnonzero(scores > 0)  # most passages share no word with the question
+        values = scores[ids]
+    else:
+        values = scores[among]
+        keep = values > 0
+        ids, values = among[keep], values[keep]
     if len(ids) > k:
         part = np.argpartition(-values, k)[:k]
         ids, values = ids[part], values[part]
-    order = np.lexsort((ids, -values))
-    return [int(i) for i in ids[order]]
+    return [int(i) for i in ids[np.lexsort((ids, -values))]]
 
 
 class Retriever:
@@ -167,6 +171,7 @@ class Retriever:
         self.pose_focus, self.bridges, self.sentences, self.strip_names = pose_focus, bridges, sentences, strip_names
         covered = {p.id for p in index.covered}
         self._covered_family = {f for p in covered for f in index.lexicon.family(p)}
+        self._focus_cache: dict[frozenset[str], np.ndarray | None] = {}
 
     # -- understanding -------------------------------------------------------------------------
     def understand(self, question: str, history: Sequence[str] = ()) -> Query:
@@ -216,9 +221,11 @@ class Retriever:
 
     def _focus(self, poses: Sequence[str]) -> np.ndarray | None:
         """Passage ids about ``poses`` (and their variants), or None when there are none."""
-        family = {f for p in poses for f in self.index.lexicon.family(p)}
-        parts = [self.index.by_pose[p] for p in sorted(family) if p in self.index.by_pose]
-        return np.unique(np.concatenate(parts)) if parts else None
+        family = frozenset(f for p in poses for f in self.index.lexicon.family(p))
+        if family not in self._focus_cache:
+            parts = [self.index.by_pose[p] for p in sorted(family) if p in self.index.by_pose]
+            self._focus_cache[family] = np.unique(np.concatenate(parts)) if parts else None
+        return self._focus_cache[family]
 
     # -- searching -----------------------------------------------------------------------------
     def search(self, question: str, history: Sequence[str] = (), *, k: int = 10) -> Retrieval:
@@ -226,31 +233,29 @@ class Retriever:
         uncovered = tuple(p for p in query.poses if p not in self._covered_family)
         vector = self.encoder.encode_query(self._dense_text(query))
         focus = self._focus(query.poses) if self.pose_focus and not uncovered else None
-        ranked = self._rank(query, vector, focus, k)
-        best = max((h.dense_score or 0.0 for h in ranked[:k]), default=0.0)
-        hits = tuple(ranked[:k])
+        passage_bm25 = self.index.lexical.scores(query.tokens)
+        sentence_bm25 = self.index.sentence_lexical.scores(query.tokens)
+        lexical = None if self.mode == "dense" else (passage_bm25, sentence_bm25)
+        hits = tuple(self._rank(vector, lexical, focus, k))
+        best = max((h.dense_score or 0.0 for h in hits), default=0.0)
         if query.poses and len(uncovered) == len(query.poses):
             return Retrieval(query, hits, "uncovered", uncovered, best)
         if self._off_topic(query, hits, best):
             return Retrieval(query, hits, "off-topic", (), best)
-        return Retrieval(query, hits, "", (), best, self._sentence_signals(query, vector, hits[:SENTENCE_POOL]))
+        return Retrieval(query, hits, "", (), best, self._sentence_signals(vector, sentence_bm25, hits[:SENTENCE_POOL]))
 
-    def _sentence_signals(self, query: Query, vector: np.ndarray, hits: Sequence[Hit]) -> dict[int, SentenceSignal]:
+    def _sentence_signals(
+        self, vector: np.ndarray, sentence_bm25: np.ndarray, hits: Sequence[Hit]
+    ) -> dict[int, SentenceSignal]:
         """Cosine and BM25 of every sentence of ``hits``: what the answer is composed from."""
-        index = self.index
-        rows = [
-            (r, rank)
-            for rank, h in enumerate(hits, start=1)
-            for r in range(int(index.first_sentence[h.chunk_id]), int(index.first_sentence[h.chunk_id + 1]))
-        ]
-        if not rows:
+        if not hits:
             return {}
-        ids = np.array([r for r, _ in rows])
-        cosine = np.asarray(index.sentence_vectors[ids] @ vector)
-        bm25 = index.sentence_lexical.scores(query.tokens)[ids]
+        rows, bounds = self.index.sentence_rows(np.array([h.chunk_id for h in hits], dtype=np.int64))
+        ranks = np.repeat(np.arange(1, len(hits) + 1), np.diff(np.append(bounds, len(rows))))
+        cosine = np.asarray(self.index.sentence_vectors[rows] @ vector)
         return {
-            r: SentenceSignal(float(c), float(b), rank)
-            for (r, rank), c, b in zip(rows, cosine.tolist(), bm25.tolist(), strict=True)
+            int(r): SentenceSignal(float(c), float(b), int(rank))
+            for r, c, b, rank in zip(rows, cosine.tolist(), sentence_bm25[rows].tolist(), ranks, strict=True)
         }
 
     def _off_topic(self, query: Query, hits: Sequence[Hit], best: float) -> bool:
@@ -275,58 +280,60 @@ class Retriever:
     def _dense_text(self, query: Query) -> str:
         return query.topic or query.question
 
-    def _rank(self, query: Query, vector: np.ndarray, focus: np.ndarray | None, k: int) -> list[Hit]:
-        """Passages about the question's pose first (when it names one), then everything else;
-        each group ranked by fusing four signals (see :meth:`_signals`)."""
+    def _rank(
+        self, vector: np.ndarray, lexical: tuple[np.ndarray, np.ndarray] | None, focus: np.ndarray | None, k: int
+    ) -> list[Hit]:
+        """The ``k`` best passages: those about the question's pose first (when it names one),
+        then everything else; each group ranked by fusing four signals (see :meth:`_signals`)."""
         index = self.index
         depth = max(DEPTH, 5 * k)
-        lexical = self.mode != "dense"
-        passage_bm25 = index.lexical.scores(query.tokens) if lexical else None
-        sentence_bm25 = index.sentence_lexical.scores(query.tokens) if lexical else None
-        groups = [focus] if focus is not None else []
-        found = [
-            dense.search(index.dense, vector, depth)[0],
-            index.owner[dense.search(index.sentence_dense, vector, depth)[0]],
-        ]
-        if passage_bm25 is not None and sentence_bm25 is not None:
-            found += [
-                np.asarray(top_ids(passage_bm25, depth), dtype=np.int64),
-                index.owner[np.asarray(top_ids(sentence_bm25, depth), dtype=np.int64)],
-            ]
-        groups.append(np.unique(np.concatenate(found)))
         hits: list[Hit] = []
         seen: set[int] = set()
-        for group in groups:
-            signals = self._signals(group, vector, passage_bm25, sentence_bm25)
-            for i, dense_rank, lexical_rank, cosine in self._fuse(group, signals):
+        for about_pose in ([True] if focus is not None else []) + [False]:
+            if len(hits) == k:  # the pose's own passages filled the list: no need to search the rest
+                break
+            group = self._candidates(vector, lexical, depth, focus if about_pose else None)
+            for i, dense_rank, lexical_rank, cosine in self._fuse(group, self._signals(group, vector, lexical)):
+                if len(hits) == k:
+                    break
                 if i not in seen:
                     seen.add(i)
-                    hits.append(
-                        Hit(
-                            i,
-                            index.chunks[i],
-                            score=1.0 / (len(hits) + 1),
-                            dense_rank=dense_rank,
-                            lexical_rank=lexical_rank,
-                            dense_score=cosine,
-                        )
-                    )
+                    hits.append(Hit(i, index.chunks[i], 1.0 / (len(hits) + 1), dense_rank, lexical_rank, cosine))
         return hits
 
+    def _candidates(
+        self,
+        vector: np.ndarray,
+        lexical: tuple[np.ndarray, np.ndarray] | None,
+        depth: int,
+        among: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Passage ids worth scoring: every one of ``among`` when there are few, else the best
+        ``depth`` of each retriever (FAISS; BM25 of passages and of sentences), within ``among``."""
+        index = self.index
+        if among is not None and len(among) <= SCORE_ALL:
+            return among
+        found = [dense.search(index.dense, vector, depth, among)[0]]
+        if lexical is not None:
+            passage_bm25, sentence_bm25 = lexical
+            rows = None if among is None else index.sentence_rows(among)[0]
+            found.append(np.asarray(top_ids(passage_bm25, depth, among), dtype=np.int64))
+            found.append(index.owner[np.asarray(top_ids(sentence_bm25, depth, rows), dtype=np.int64)])
+        return np.unique(np.concatenate(found))
+
     def _signals(
-        self, ids: np.ndarray, vector: np.ndarray, passage_bm25: np.ndarray | None, sentence_bm25: np.ndarray | None
+        self, ids: np.ndarray, vector: np.ndarray, lexical: tuple[np.ndarray, np.ndarray] | None
     ) -> dict[str, np.ndarray]:
         """Per candidate passage: cosine of the passage and of its best sentence; BM25 of the
         passage and of its best sentence. Sentence-level signals let one precise sentence win."""
         index = self.index
-        starts, ends = index.first_sentence[ids], index.first_sentence[ids + 1]
-        rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
-        bounds = np.concatenate([[0], np.cumsum(ends - starts)[:-1]])
+        rows, bounds = index.sentence_rows(ids)
         signals = {
             "passage_cos": np.asarray(index.vectors[ids] @ vector, dtype=np.float32),
             "sentence_cos": np.maximum.reduceat(np.asarray(index.sentence_vectors[rows] @ vector), bounds),
         }
-        if passage_bm25 is not None and sentence_bm25 is not None:
+        if lexical is not None:
+            passage_bm25, sentence_bm25 = lexical
             signals["passage_bm25"] = passage_bm25[ids]
             signals["sentence_bm25"] = np.maximum.reduceat(sentence_bm25[rows], bounds)
         return signals

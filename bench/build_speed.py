@@ -1,0 +1,79 @@
+"""Build speed: passages per second of our embedding stage against plain
+SentenceTransformer.encode (fp32, default batch) on the same passages; and what the fast
+path costs in retrieval quality (eval with an index built the fast way minus the fp32 one)."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+
+from common import CACHE, ROOT, emit, median, run_cli, timed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    repeat, copies = (2, 3) if args.quick else (3, 10)
+
+    from assistant.config import load_settings
+    from assistant.embedding import make_embedder, resolve_model
+    from assistant.index import Index
+
+    settings = load_settings(env={})
+    fast_dir, fp32_dir = CACHE / "build-fast", CACHE / "build-fp32"
+    for folder in (fast_dir, fp32_dir):
+        shutil.rmtree(folder, ignore_errors=True)
+    run_cli("build", "--index", str(fast_dir), "--precision", "auto")
+    run_cli("build", "--index", str(fp32_dir), "--precision", "fp32")
+
+    index = Index.open(settings.with_(index_dir=fast_dir))
+    texts, spans = [], []
+    for k in range(copies):  # the real passages, each copy made distinct
+        for c in index.chunks:
+            texts.append(f"{c.text} ({k})")
+            spans.append([(s - c.start, e - c.start) for s, e in c.sentences])
+
+    ours = make_embedder(settings.model, "auto", fast_dir / "models")
+    ours.encode_passages(texts[:32], spans[:32])  # load and warm up outside the timing
+    ours_s = median(timed(lambda: ours.encode_passages(texts, spans), repeat))
+
+    import torch  # noqa: F401  (the baseline as a tutorial would write it)
+    from sentence_transformers import SentenceTransformer
+
+    plain = SentenceTransformer(resolve_model(settings.model), device="cpu")
+    plain.encode(texts[:32])
+    plain_s = median(timed(lambda: plain.encode(texts), repeat))
+
+    from assistant import evaluation as ev
+    from assistant.corpus import load_corpus
+    from assistant.pipeline import Assistant
+
+    questions = ev.load_questions(ROOT / "eval" / "questions.jsonl")
+    located = ev.locate(questions, {a.id: a.body for a in load_corpus(settings.corpus_dir).articles})
+    quality = {}
+    for name, folder in (("fast", fast_dir), ("fp32", fp32_dir)):
+        assistant = Assistant(settings.with_(index_dir=folder))
+
+        def search(q, assistant=assistant):  # type: ignore[no-untyped-def]
+            r = assistant.retrieve(q.question, q.history, k=10)
+            return [h.chunk for h in r.hits], bool(r.abstain)
+
+        quality[name] = ev.metrics(ev.run(questions, located, search))
+    emit(
+        {
+            "build_passages": len(texts),
+            "build_backend": f"onnxruntime {ours.precision}" if ours.precision == "int8" else f"torch {ours.precision}",
+            "build_passages_per_s": len(texts) / ours_s,
+            "baseline_passages_per_s": len(texts) / plain_s,
+            "build_speedup": plain_s / ours_s,
+            "eval_recall400t_fast": quality["fast"]["recall@400t"],
+            "eval_recall400t_fp32": quality["fp32"]["recall@400t"],
+            "eval_delta_recall400t": quality["fast"]["recall@400t"] - quality["fp32"]["recall@400t"],
+            "eval_delta_mrr10": quality["fast"]["mrr@10"] - quality["fp32"]["mrr@10"],
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()

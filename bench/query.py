@@ -1,0 +1,196 @@
+"""Retrieval latency (question in, ranked passages out, encoding included) at 10k, 100k
+and 1M passages; recall@10 of the approximate FAISS index against exact search; peak
+memory of a process serving each size.
+
+The large corpora are synthetic, made so both legs behave as on real text:
+- text: each passage is two sentences drawn at random from the real articles, so BM25
+  posting lists are as long as a corpus of this size would make them (longer, in fact:
+  the vocabulary is small);
+- vectors: each passage and sentence vector is a random mixture of three real MiniLM
+  vectors of the corpus, plus noise (random unit vectors have no neighbourhood structure,
+  which no embedding model produces);
+- poses: 5% of passages are tagged Hero Pose and 5% Pyramid Pose, so questions naming a
+  pose exercise the pose focus at scale.
+Questions are the real question set, encoded by the real model, each asked once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+
+import numpy as np
+from common import CACHE, ROOT, emit, peak_rss_mb, percentile
+
+DATA_VERSION = 3
+
+
+def folder_for(size: int):  # type: ignore[no-untyped-def]
+    return CACHE / f"query-{size}-v{DATA_VERSION}"
+
+
+def prepare(size: int) -> None:
+    """Write a synthetic index of ``size`` passages (cached between runs)."""
+    from assistant import dense, store
+    from assistant.build import chunker_settings, write_generation
+    from assistant.config import load_settings
+    from assistant.index import Index
+    from assistant.lexical import LexicalIndex, tokenize
+    from assistant.records import Chunk
+
+    folder = folder_for(size)
+    if (folder / "index" / "CURRENT").exists():
+        return
+    settings = load_settings(env={})
+    real = Index.open(settings)
+    rng = np.random.default_rng(size)
+    base = np.concatenate([np.asarray(real.vectors), np.asarray(real.sentence_vectors)])
+
+    def mixtures(n: int) -> np.ndarray:
+        out = np.empty((n, base.shape[1]), dtype=np.float32)
+        for start in range(0, n, 100_000):
+            m = min(100_000, n - start)
+            comp = rng.integers(0, len(base), size=(m, 3))
+            w = rng.dirichlet([1.0, 1.0, 1.0], size=m).astype(np.float32)
+            v = (
+                np.einsum("nk,nkd->nd", w, base[comp])
+                + rng.standard_normal((m, base.shape[1]), dtype=np.float32) * 0.02
+            )
+            out[start : start + m] = v / np.linalg.norm(v, axis=1, keepdims=True)
+        return out
+
+    sentences = [c.text[s - c.start : e - c.start] for c in real.chunks for s, e in c.sentences]
+    tokens = [tokenize(s) for s in sentences]
+    pick = rng.integers(0, len(sentences), size=(size, 2))
+    tags = rng.random(size)
+    chunks, passage_tokens, sentence_tokens = [], [], []
+    for i, (a, b) in enumerate(pick.tolist()):
+        text = f"{sentences[a]} {sentences[b]}"
+        start = (i % 20) * 1000
+        split = start + len(sentences[a])
+        poses = ("virasana",) if tags[i] < 0.05 else ("parsvottanasana",) if tags[i] < 0.10 else ()
+        chunks.append(
+            Chunk(
+                f"synthetic-{i // 20}",
+                start,
+                start + len(text),
+                text,
+                len(text) // 4,
+                ((start, split), (split + 1, start + len(text))),
+                poses,
+            )
+        )
+        passage_tokens.append(tokens[a] + tokens[b])
+        sentence_tokens += [tokens[a], tokens[b]]
+    vectors, sentence_vectors = mixtures(size), mixtures(2 * size)
+    lexical = (LexicalIndex.from_tokens(passage_tokens), LexicalIndex.from_tokens(sentence_tokens))
+    params = dense.choose_params(size)
+    index_dir = folder / "index"
+    staging = store.new_staging(index_dir)
+    write_generation(
+        staging, chunks, [str(i) for i in range(size)], vectors, sentence_vectors, real.lexicon, params, lexical=lexical
+    )
+    articles = {
+        f"synthetic-{a}": {
+            "sha256": "",
+            "title": f"Synthetic {a}",
+            "path": "",
+            "source": "",
+            "poses": ["virasana"],
+            "chunks": 20,
+        }
+        for a in range((size + 19) // 20)
+    }
+    manifest = {
+        **{k: real.manifest[k] for k in ("model", "lexicon")},
+        "chunker": chunker_settings(settings),
+        "dense": params,
+        "counts": {"articles": len(articles), "chunks": size},
+        "articles": articles,
+        "created_at": "synthetic",
+        "libraries": {},
+    }
+    store.commit(index_dir, staging, manifest)
+
+
+def measure(size: int, queries: int) -> dict[str, float]:
+    import time
+
+    import faiss
+
+    from assistant import dense
+    from assistant import evaluation as ev
+    from assistant.config import load_settings
+    from assistant.embedding import make_embedder
+    from assistant.pipeline import Assistant
+
+    settings = load_settings(env={})
+    embedder = make_embedder(settings.model, "int8", settings.models_dir)
+    t = time.perf_counter()
+    assistant = Assistant(settings.with_(index_dir=folder_for(size) / "index"), embedder=embedder)
+    index = assistant.index
+    load_s = time.perf_counter() - t
+    questions = [q for q in ev.load_questions(ROOT / "eval" / "questions.jsonl") if not q.history][:queries]
+    assistant.retrieve("warm up the hero pose")
+    latencies = []
+    for q in questions:  # each question once: its vector is not cached
+        t = time.perf_counter()
+        assistant.retrieve(q.question)
+        latencies.append((time.perf_counter() - t) * 1000)
+    result = {
+        "p50_ms": percentile(latencies, 50),
+        "p95_ms": percentile(latencies, 95),
+        "load_s": load_s,
+        "peak_rss_mb": peak_rss_mb(),
+    }  # before the exact-search copy made below for the recall figure
+    if index.manifest["dense"]["type"] != "flat-ip":
+        exact = faiss.IndexFlatIP(index.dim)
+        exact.add(np.ascontiguousarray(index.vectors, dtype=np.float32))
+        recalls = []
+        for q in questions:
+            v = embedder.encode_query(q.question)
+            got = dense.search(index.dense, v, 10)[0]
+            truth = exact.search(v.reshape(1, -1), 10)[1][0]
+            recalls.append(len(set(got.tolist()) & set(truth.tolist())) / 10)
+        result["ann_recall10"] = float(np.mean(recalls))
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--size", type=int)
+    parser.add_argument("--prepare", action="store_true")
+    parser.add_argument("--queries", type=int, default=100)
+    args = parser.parse_args()
+    if args.size and args.prepare:
+        prepare(args.size)
+        return
+    if args.size:
+        print(json.dumps(measure(args.size, args.queries)))
+        return
+    sizes = (
+        {"10k": 10_000, "100k": 30_000, "1m": 60_000}
+        if args.quick
+        else {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+    )
+    queries = 40 if args.quick else 100
+    out: dict[str, object] = {"query_sizes": sizes}
+    for key, size in sizes.items():
+        me = [sys.executable, __file__, "--size", str(size)]
+        subprocess.run([*me, "--prepare"], check=True, cwd=ROOT)
+        done = subprocess.run([*me, "--queries", str(queries)], check=True, cwd=ROOT, capture_output=True, text=True)
+        r = json.loads(done.stdout.strip().splitlines()[-1])
+        out[f"query_p50_ms_{key}"] = r["p50_ms"]
+        out[f"query_p95_ms_{key}"] = r["p95_ms"]
+        out[f"serve_peak_rss_mb_{key}"] = r["peak_rss_mb"]
+        out[f"index_load_s_{key}"] = r["load_s"]
+        if "ann_recall10" in r:
+            out[f"ann_recall10_{key}"] = r["ann_recall10"]
+    emit(out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Start-up and answer time on the real corpus: seconds from `python app.py` to the first
+answer served through the chat's API, the app's peak memory, and the full `ask` latency
+(retrieval and composition) in-process."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+from common import CACHE, ROOT, emit, percentile, run_cli
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cold_start(index_dir: str) -> tuple[float, float]:
+    from gradio_client import Client
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    began = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index", index_dir],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError("the app exited during start-up")
+            try:
+                client = Client(url, verbose=False)
+                break
+            except Exception:  # not listening yet
+                time.sleep(0.1)
+        client.predict("how long do I hold pyramid pose?", [], api_name="/ask")
+        seconds = time.perf_counter() - began
+        with open(f"/proc/{proc.pid}/status") as f:
+            status = f.read()
+        peak_kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")))
+        return seconds, peak_kb / 1024
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    runs = 1 if args.quick else 3
+    index_dir = CACHE / "start-index"
+    shutil.rmtree(index_dir, ignore_errors=True)
+    run_cli("build", "--index", str(index_dir))
+    starts = [cold_start(str(index_dir)) for _ in range(runs)]
+
+    from assistant import evaluation as ev
+    from assistant.config import load_settings
+    from assistant.pipeline import Assistant
+
+    os.environ.pop("ASSISTANT_LLM_BASE_URL", None)
+    assistant = Assistant(load_settings(env={}, index_dir=index_dir))
+    assistant.ask("warm up with hero pose")
+    latencies = []
+    for q in ev.load_questions(ROOT / "eval" / "questions.jsonl"):
+        t = time.perf_counter()
+        assistant.ask(q.question, q.history)
+        latencies.append((time.perf_counter() - t) * 1000)
+    emit(
+        {
+            "cold_start_s": sorted(s for s, _ in starts)[len(starts) // 2],
+            "serve_peak_rss_mb_corpus": max(m for _, m in starts),
+            "ask_p50_ms": percentile(latencies, 50),
+            "ask_p95_ms": percentile(latencies, 95),
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""The search structures against reference implementations: FAISS (exact and IVF) against
+numpy brute force, our BM25 accumulation against bm25s's own scoring."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant import dense
+from assistant.lexical import LexicalIndex, tokenize
+
+
+def unit(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_exact_search_matches_brute_force() -> None:
+    v = unit(2000)
+    index = dense.build(v, dense.choose_params(len(v)))
+    for q in unit(20, seed=1):
+        ids, scores = dense.search(index, q, 10)
+        truth = np.argsort(-(v @ q))[:10]
+        assert ids.tolist() == truth.tolist()
+        assert np.allclose(scores, (v @ q)[truth], atol=1e-5)
+
+
+def test_search_can_be_limited_to_some_passages() -> None:
+    v = unit(500)
+    index = dense.build(v, dense.choose_params(len(v)))
+    among = np.array([3, 17, 250, 499])
+    ids, _ = dense.search(index, v[17], 3, among)
+    assert set(ids.tolist()) <= set(among.tolist()) and ids[0] == 17
+
+
+def test_large_corpora_get_an_inverted_file_with_good_recall() -> None:
+    params = dense.choose_params(60_000)
+    assert params["type"] == "ivf-flat-ip" and params["nprobe"] >= 64
+    rng = np.random.default_rng(3)
+    centres = unit(300, seed=4)
+    v = centres[rng.integers(0, 300, 60_000)] + 0.05 * rng.standard_normal((60_000, 32)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    index = dense.build(v, params)
+    queries = v[rng.integers(0, 60_000, 30)]
+    recall = np.mean(
+        [
+            len(set(dense.search(index, q, 10)[0].tolist()) & set(np.argsort(-(v @ q))[:10].tolist())) / 10
+            for q in queries
+        ]
+    )
+    assert recall >= 0.9
+
+
+words = st.sampled_from("hero pose knee feet pain block towel hold breath pyramid hamstring blanket".split())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(words, min_size=1, max_size=12), min_size=1, max_size=30), st.lists(words, min_size=1, max_size=6)
+)
+def test_bm25_scores_equal_bm25s_reference(docs: list[list[str]], query: list[str]) -> None:
+    index = LexicalIndex.build([" ".join(d) for d in docs])
+    tokens = tokenize(" ".join(query))
+    ours = index.scores(tokens)
+    model = index._bm25
+    reference = np.zeros(len(docs), dtype=np.float32)
+    for token in tokens:  # bm25s scores a repeated token once per repetition when given one at a time
+        ids = model.get_tokens_ids([token])
+        if ids:
+            reference += model.get_scores_from_ids(ids)
+    assert np.allclose(ours, reference, atol=1e-5)
+
+
+def test_bm25_from_tokens_equals_from_text() -> None:
+    texts = ["Kneel and sit back.", "Hold for five breaths.", "Use a block under the hips."]
+    a = LexicalIndex.build(texts)
+    b = LexicalIndex.from_tokens([tokenize(t) for t in texts])
+    q = tokenize("hold the block")
+    assert np.allclose(a.scores(q), b.scores(q))
+
+
+@pytest.mark.slow
+def test_fast_embedder_agrees_with_plain_sentence_transformers() -> None:
+    """The int8 ONNX path (the default here) against fp32 torch: same passages, near-same vectors,
+    the same token limit."""
+    from assistant.config import load_settings
+    from assistant.embedding import SentenceTransformerEmbedder, make_embedder
+
+    settings = load_settings(env={})
+    fast = make_embedder(settings.model, "int8", settings.models_dir)
+    plain = SentenceTransformerEmbedder(settings.model, precision="fp32")
+    texts = [
+        "Kneel down on the ground and use a thick blanket as padding.",
+        "Hold for 5-8 breaths.",
+        "Parsvottanasana is such a great pose for people with tight hamstrings and low back pain.",
+    ]
+    a, b = fast.encode(texts), plain.encode(texts)
+    assert a.shape == b.shape and np.all(np.sum(a * b, axis=1) > 0.98)
+    long_text = "stretch " * 254
+    assert fast.fits(long_text) == plain.fits(long_text) and fast.fits("stretch " * 300) is False
