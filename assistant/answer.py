@@ -86,9 +86,11 @@ def wants_cautions(question: str) -> bool:
 
 
 def usable(text: str) -> bool:
-    """A sentence that can stand in an answer: some words, not a heading, not a question, and
-    not talk about the article itself ("I'm going to show you how to ...")."""
-    return len(text.split()) >= 4 and text[-1] in ".!…)\"'’”" and bool(tokenize(text)) and not _META.search(text)
+    """A sentence that can stand in an answer: some words, not a heading (a short line without
+    an end mark), not a question, not talk about the article itself ("I'm going to show you")."""
+    n = len(text.split())
+    ends = text[-1] in ".!…)\"'’”"
+    return n >= 4 and (ends or n >= 9) and not text.endswith("?") and bool(tokenize(text)) and not _META.search(text)
 
 
 def _sentence(index: Index, row: int, score: float) -> Sentence:

@@ -7,24 +7,29 @@ verified, falling back to the extractive answer on any failure.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+import time
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
+from pathlib import Path
 
-from . import llm, suggestions
+from . import llm, store, suggestions
 from .answer import NOT_MEDICAL_ADVICE, citation, compose, wants_cautions
 from .config import Settings
 from .embedding import Embedder, make_embedder, same_model
-from .errors import IndexMismatchError, LLMError, QuestionError
+from .errors import AssistantError, IndexMismatchError, LLMError, QuestionError
 from .index import Index
 from .records import Answer
 from .retrieval import Retrieval, Retriever
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 MAX_HISTORY = 8
+#: how often a running assistant looks for a newer build
+RELOAD_CHECK_SECONDS = 1.0
+log = logging.getLogger(__name__)
 LLM_PASSAGES = 6
 
 
@@ -51,8 +56,23 @@ def clean_question(text: object, *, max_chars: int) -> str:
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """One loaded index with everything derived from it; replaced whole when a new build lands."""
+
+    generation: Path | None
+    retriever: Retriever
+    topics: dict[str, list[int]]  # pose id -> follow-up topics its passages cover
+
+    @property
+    def index(self) -> Index:
+        return self.retriever.index
+
+
 class Assistant:
-    """Answers questions from one built index. Thread-safe for concurrent ``ask`` calls."""
+    """Answers questions from the live index. Thread-safe for concurrent ``ask`` calls; when a
+    build publishes a new index, the next requests switch to it (requests already running
+    finish on the old one) without a restart."""
 
     def __init__(
         self,
@@ -62,49 +82,94 @@ class Assistant:
         embedder: Embedder | None = None,
     ) -> None:
         self.settings = settings
-        self._index = index
+        self._fixed_index = index
         self._embedder = embedder
-        self._retriever: Retriever | None = None
+        self._loaded: Loaded | None = None
         self._lock = threading.Lock()
+        self._checked = 0.0
+        self._reloading = False
         self.llm = (
             llm.ChatClient(settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)
             if settings.llm_base_url
             else None
         )
 
-    @property
-    def embedder(self) -> Embedder:
-        """The model that embeds questions: the same kind the index was built with."""
-        self.retriever  # noqa: B018 - loads index and embedder together
-        assert self._embedder is not None
-        return self._embedder
-
-    @property
-    def index(self) -> Index:
-        return self.retriever.index
-
-    @property
-    def retriever(self) -> Retriever:
-        with self._lock:
-            if self._retriever is None:
-                index = self._index or Index.open(self.settings)
-                if self._embedder is None:
-                    precision = str(index.manifest["model"].get("precision", "fp32"))
-                    self._embedder = make_embedder(self.settings.model, precision, self.settings.models_dir)
-                self._check_model(index, self._embedder)
-                self._retriever = Retriever(index, self._embedder, mode=self.settings.retriever)
-            return self._retriever
-
-    def _check_model(self, index: Index, embedder: Embedder) -> None:
+    # -- the loaded index ------------------------------------------------------------------------
+    def _load(self, index: Index | None = None) -> Loaded:
+        index = index or Index.open(self.settings)
+        embedder = self._embedder
+        precision = str(index.manifest["model"].get("precision", "fp32"))
+        if embedder is None or embedder.precision != precision:
+            embedder = make_embedder(self.settings.model, precision, self.settings.models_dir)
         if embedder.dim != index.dim or not same_model(embedder.fingerprint(), index.fingerprint):
             raise IndexMismatchError(
                 f"the index in {self.settings.index_dir} was built with different model weights than "
                 f"{self.settings.model!r}; run 'yoga-assistant build --force'"
             )
+        self._embedder = embedder
+        topics = {
+            p.id: suggestions.available(index.chunks[int(i)] for i in index.by_pose.get(p.id, ()))
+            for p in index.covered
+        }
+        generation = None if index is self._fixed_index else index.generation
+        return Loaded(generation, Retriever(index, embedder, mode=self.settings.retriever), topics)
 
+    def loaded(self) -> Loaded:
+        """The current index (loading it on first use), switching to a newer build once it is ready."""
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = self._load(self._fixed_index)
+            loaded = self._loaded
+        if self._fixed_index is None:
+            self._watch(loaded)
+        return loaded
+
+    def _watch(self, loaded: Loaded) -> None:
+        """At most once a second, look at the index pointer; load a new build in the background."""
+        now = time.monotonic()
+        if self._reloading or now - self._checked < RELOAD_CHECK_SECONDS:
+            return
+        self._checked = now
+        try:
+            live = store.current_generation(self.settings.index_dir)
+        except AssistantError:
+            return
+        if live is None or live == loaded.generation:
+            return
+        self._reloading = True
+        threading.Thread(target=self._reload, name="index-reload", daemon=True).start()
+
+    def _reload(self) -> None:
+        try:
+            fresh = self._load()
+            with self._lock:
+                self._loaded = fresh
+            log.info("switched to the index built at %s", fresh.index.manifest.get("created_at"))
+        except AssistantError as error:  # a damaged or mismatched new build: keep serving the old one
+            log.warning("not switching to the new index: %s", error)
+        finally:
+            self._reloading = False
+
+    @property
+    def embedder(self) -> Embedder:
+        """The model that embeds questions: the same kind the index was built with."""
+        return self.loaded().retriever.encoder  # type: ignore[return-value]
+
+    @property
+    def index(self) -> Index:
+        return self.loaded().index
+
+    @property
+    def retriever(self) -> Retriever:
+        return self.loaded().retriever
+
+    # -- answering -------------------------------------------------------------------------------
     def retrieve(self, question: str, history: Sequence[str] = (), *, k: int = 10) -> Retrieval:
+        return self._retrieve(self.loaded(), question, history, k)
+
+    def _retrieve(self, loaded: Loaded, question: str, history: Sequence[str], k: int) -> Retrieval:
         question = clean_question(question, max_chars=self.settings.max_question_chars)
-        return self.retriever.search(question, self._history(history), k=k)
+        return loaded.retriever.search(question, self._history(history), k=k)
 
     def _history(self, history: Sequence[str]) -> list[str]:
         turns = []
@@ -117,8 +182,10 @@ class Assistant:
 
     def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[Draft | Answer]:
         """Drafts while a model writes (if one is configured), then the final ``Answer``."""
-        retrieval = self.retrieve(question, history, k=max(10, self.settings.top_k))
-        extractive = self._with_suggestions(compose(retrieval, self.index), history)
+        loaded = self.loaded()  # one index for the whole answer, even if a new build lands meanwhile
+        index = loaded.index
+        retrieval = self._retrieve(loaded, question, history, max(10, self.settings.top_k))
+        extractive = self._with_suggestions(loaded, compose(retrieval, index), history)
         if self.llm is None or extractive.abstained:
             yield extractive
             return
@@ -126,7 +193,7 @@ class Assistant:
         messages = llm.build_messages(
             retrieval.query.question,
             self._history(history),
-            [(self.index.title(c.article), c.text) for c in passages],
+            [(index.title(c.article), c.text) for c in passages],
         )
         text = ""
         try:
@@ -145,7 +212,7 @@ class Assistant:
             return
         by_number = {k: passages[n - 1] for k, n in enumerate(verified.cited, start=1)}
         claims = {k: re.findall(rf"([^\]]*?)\[{k}\]", verified.text) for k in by_number}
-        citations = tuple(citation(k, c, self.index, llm.best_sentences(c, claims[k])) for k, c in by_number.items())
+        citations = tuple(citation(k, c, index, llm.best_sentences(c, claims[k])) for k, c in by_number.items())
         note = f"\n\n{NOT_MEDICAL_ADVICE}" if wants_cautions(retrieval.query.question) else ""
         yield replace(
             extractive,
@@ -164,23 +231,15 @@ class Assistant:
         assert answer is not None  # stream always ends with an Answer
         return answer
 
-    # -- follow-up suggestions ------------------------------------------------------------------
-    @cached_property
-    def _topics(self) -> dict[str, list[int]]:
-        index = self.index
-        return {
-            p.id: suggestions.available(index.chunks[int(i)] for i in index.by_pose.get(p.id, ()))
-            for p in index.covered
-        }
-
-    def _with_suggestions(self, answer: Answer, history: Sequence[str]) -> Answer:
+    def _with_suggestions(self, loaded: Loaded, answer: Answer, history: Sequence[str]) -> Answer:
         """Other covered topics for the answer's pose (or, for a question naming none, the pose
         its first cited article teaches)."""
         if answer.abstained:
             return answer
-        poses = answer.poses or self.index.articles[answer.citations[0].article].poses[:1] if answer.citations else ()
-        if not poses or poses[0] not in self._topics:
+        index = loaded.index
+        poses = answer.poses or (index.articles[answer.citations[0].article].poses[:1] if answer.citations else ())
+        if not poses or poses[0] not in loaded.topics:
             return answer
-        pose = self.index.lexicon.poses[poses[0]]
+        pose = index.lexicon.poses[poses[0]]
         asked = [*self._history(history), answer.question]
-        return replace(answer, suggestions=tuple(suggestions.suggest(pose, self._topics[pose.id], asked)))
+        return replace(answer, suggestions=tuple(suggestions.suggest(pose, loaded.topics[pose.id], asked)))

@@ -208,7 +208,15 @@ def load_lexicon(corpus_dir: Path | None = None) -> Lexicon:
     entries = {e["id"]: e for e in _read_entries(bundled, "assistant/data/poses.yaml")}
     local = corpus_dir / LEXICON_FILE if corpus_dir else None
     if local is not None and local.is_file():
-        for e in _read_entries(local.read_text(encoding="utf-8"), str(local)):
+        if corpus_dir is not None and not local.resolve().is_relative_to(corpus_dir.resolve()):
+            raise CorpusError(f"{local} links outside the corpus folder; copy the file in instead")
+        if local.stat().st_size > 1_000_000:
+            raise CorpusError(f"{local} is over 1 MB; a pose lexicon is a few hundred lines")
+        try:
+            text = local.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise CorpusError(f"{local} cannot be read as UTF-8 text; save it as UTF-8") from None
+        for e in _read_entries(text, str(local)):
             pose = _pose_from_dict(e)
             entries[pose.id] = e
     return Lexicon.from_dicts(list(entries.values()))

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,6 +30,8 @@ LOCK = ".lock"
 MANIFEST = "manifest.json"
 KEEP_GENERATIONS = 2  # the live one and the one before, for readers still using it
 BUILD_HINT = "run 'yoga-assistant build'"
+#: environment variable naming a crash point (tests only; see crash_point)
+CRASH_AT = "ASSISTANT_CRASH_AT"
 
 
 def sha256_file(path: Path) -> str:
@@ -78,6 +81,12 @@ def new_staging(index_dir: Path) -> Path:
     return staging
 
 
+def crash_point(name: str) -> None:
+    """Fault injection for the crash tests: die here, as SIGKILL would, when asked to."""
+    if os.environ.get(CRASH_AT) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def commit(index_dir: Path, staging: Path, manifest: dict[str, Any]) -> Path:
     """Checksum, fsync and publish ``staging`` as the live generation; returns its folder."""
     files = {}
@@ -87,6 +96,7 @@ def commit(index_dir: Path, staging: Path, manifest: dict[str, Any]) -> Path:
     manifest = {**manifest, "format_version": FORMAT_VERSION, "files": files}
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
     _fsync_tree(staging)
+    crash_point("staged")
     name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
     generation = index_dir / name
     staging.rename(generation)
@@ -96,7 +106,9 @@ def commit(index_dir: Path, staging: Path, manifest: dict[str, Any]) -> Path:
         f.write(name + "\n")
         f.flush()
         os.fsync(f.fileno())
-    os.replace(pointer_tmp, index_dir / POINTER)
+    crash_point("before-swap")
+    os.replace(pointer_tmp, index_dir / POINTER)  # the one atomic step that publishes the build
+    crash_point("after-swap")
     _fsync_dir(index_dir)
     return generation
 

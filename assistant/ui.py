@@ -30,6 +30,10 @@ EXAMPLES = [
     "I can't sit down between my heels in virasana",
 ]
 SUGGESTION_SLOTS = 3
+#: answers computed at once (2 cores), and requests allowed to wait; beyond that the queue
+#: refuses at once ("busy, try again") instead of letting requests hang
+CONCURRENCY = 4
+QUEUE_SIZE = 64
 CSS = """
 #sources .source {border-left: 3px solid var(--color-accent); padding: 4px 10px; margin-bottom: 12px;}
 #sources mark {background: #fde68a; color: #1f2937; padding: 0 1px;}
@@ -84,7 +88,8 @@ def respond(
             reply["content"] = render.answer_html(answer.text, answer.citations, notice=answer.notice, turn=turn)
             yield [*history, reply], render.sources_html(answer, labels, turn=turn), answer
     except AssistantError as error:
-        reply["content"] = render.text(str(error))
+        message = str(error)
+        reply["content"] = render.text(message[:1].upper() + message[1:] + ".")
         yield [*history, reply], render.sources_html(None), None
     except Exception:  # a bug must not take the chat down; the log has the details
         log.exception("answering failed")
@@ -165,10 +170,15 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 updates += [gr.update(visible=False)] * (SUGGESTION_SLOTS - len(shown))
                 yield "", chat_value, panel, answered, *updates
 
-        outputs = [question, chat, sources, answers, *slots]
-        question.submit(on_submit, [question, chat, answers], outputs, api_name="ask", concurrency_limit=4)
+        # typed questions and clicked suggestions share one queue of CONCURRENCY workers
+        answering: dict[str, Any] = {
+            "outputs": [question, chat, sources, answers, *slots],
+            "concurrency_limit": CONCURRENCY,
+            "concurrency_id": "answer",
+        }
+        question.submit(on_submit, [question, chat, answers], api_name="ask", **answering)
         for slot in slots:
-            slot.click(on_submit, [slot, chat, answers], outputs, api_visibility="private", concurrency_limit=4)
+            slot.click(on_submit, [slot, chat, answers], api_visibility="private", **answering)
 
         def on_vote(data: gr.LikeData, answered: dict[int, Any]) -> None:
             entry = answered.get(data.index if isinstance(data.index, int) else data.index[0])
@@ -180,8 +190,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     return app
 
 
-def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
-    """Start the server on loopback (or elsewhere only with ASSISTANT_AUTH); never a share link."""
+def check_exposure(settings: Settings) -> tuple[str, str] | None:
+    """The login to require, if any; refuses a non-loopback address without one."""
     auth = None
     if settings.auth:
         user, sep, password = settings.auth.partition(":")
@@ -190,15 +200,25 @@ def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
         auth = (user, password)
     if settings.host not in {"127.0.0.1", "localhost", "::1"} and auth is None:
         raise ConfigError(
-            f"refusing to listen on {settings.host} without authentication; set ASSISTANT_AUTH=user:password "
+            f"refusing to listen on {settings.host} without a login; set ASSISTANT_AUTH=user:password "
             "or use --host 127.0.0.1"
         )
-    return app.queue(default_concurrency_limit=4, max_size=64).launch(
+    return auth
+
+
+def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
+    """Start the server on loopback (or elsewhere only with ASSISTANT_AUTH); never a share link."""
+    auth = check_exposure(settings)
+    return app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE).launch(
         server_name=settings.host,
         server_port=settings.port,
-        share=False,
+        share=False,  # never a public link
         auth=auth,
         show_error=False,
+        max_file_size=1,  # the chat takes no files: any upload is refused
+        enable_monitoring=False,
+        mcp_server=False,
+        pwa=False,
         css=CSS,
         **kwargs,
     )
@@ -208,6 +228,7 @@ def serve(settings: Settings) -> None:
     """Build the index if it is missing or stale, then serve the chat until interrupted."""
     from .cli import run_build
 
+    check_exposure(settings)  # before any work: a refused address should fail at once
     report = run_build(settings)
     if not report.up_to_date:
         print(f"index built: {report.articles} articles, {report.chunks} passages")

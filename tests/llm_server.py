@@ -16,6 +16,8 @@ class ChatServer(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.mode = "stream"
+        self.slow_marker = ""  # a question containing this hangs (the rest are answered)
+        self.hang_seconds = 5.0
         self.reply = "Hold for 5-8 breaths [1]."
         self.requests: list[dict[str, Any]] = []
         self.headers_seen: list[dict[str, str]] = []
@@ -49,12 +51,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.requests.append(body)
         self.server.headers_seen.append(dict(self.headers))
         mode = self.server.mode
+        marker = self.server.slow_marker
+        if marker and any(marker in str(m.get("content", "")) for m in body.get("messages", [])):
+            mode = "hang"
         if self.path != "/v1/chat/completions":
             return self._status(404)
         if mode in {"500", "429"}:
             return self._status(int(mode))
         if mode == "hang":
-            time.sleep(5)
+            time.sleep(self.server.hang_seconds)
             return self._status(500)
         if mode == "json":
             payload = {"choices": [{"message": {"role": "assistant", "content": self.server.reply}}]}

@@ -1,0 +1,88 @@
+"""Running the real app (``python app.py``) for tests, with a guard that records (and
+refuses) any connection the server process tries to make beyond loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GUARD = Path(__file__).resolve().parent / "net_guard.py"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_app(
+    tmp: Path,
+    *,
+    corpus: Path = ROOT / "corpus",
+    index: Path | None = None,
+    env: dict[str, str] | None = None,
+    host: str = "127.0.0.1",
+    wait: bool = True,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the app on a free port; returns the process and its URL once it answers HTTP."""
+    port = free_port()
+    full_env = {
+        **os.environ,
+        "ASSISTANT_FEEDBACK_PATH": str(tmp / "feedback.jsonl"),
+        "NET_GUARD_LOG": str(tmp / "outside-connections.log"),
+        **(env or {}),
+    }
+    argv = [
+        sys.executable,
+        str(GUARD),
+        str(ROOT / "app.py"),
+        "--port",
+        str(port),
+        "--host",
+        host,
+        "--corpus",
+        str(corpus),
+        "--index",
+        str(index or tmp / "index"),
+    ]
+    log = (tmp / "app.log").open("ab")
+    proc = subprocess.Popen(argv, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    if wait:
+        wait_for(proc, url, tmp)
+    return proc, url
+
+
+def wait_for(proc: subprocess.Popen[bytes], url: str, tmp: Path, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited: {(tmp / 'app.log').read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("the app did not start in time")
+
+
+def stop_app(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def outside_connections(tmp: Path) -> list[str]:
+    log = tmp / "outside-connections.log"
+    return log.read_text().split() if log.exists() else []

@@ -1,0 +1,177 @@
+"""The running app (``python app.py``): switching to a new build while serving, what it
+exposes, and that nothing leaves the machine."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .apps import ROOT, outside_connections, start_app, stop_app
+from .conftest import CORPUS
+
+pytestmark = pytest.mark.slow
+TREE = "Tree Pose Notes\n\nStand on one leg, foot to the inner thigh. Hold tree pose for ten slow breaths.\n"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, real_settings) -> Iterator[tuple[str, Path, Path]]:  # type: ignore[no-untyped-def]
+    tmp = tmp_path_factory.mktemp("served")
+    corpus = tmp / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    shutil.copytree(real_settings.index_dir, tmp / "index")
+    proc, url = start_app(tmp, corpus=corpus)
+    yield url, corpus, tmp
+    stop_app(proc)
+    assert not outside_connections(tmp), "the server tried to reach beyond loopback"
+
+
+def ask(url: str, question: str) -> str:
+    from gradio_client import Client
+
+    chat = Client(url, verbose=False).predict(question, [], api_name="/ask")[1]
+    content = chat[-1]["content"]
+    return " ".join(part.get("text", "") for part in content) if isinstance(content, list) else str(content)
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def test_a_rebuild_while_serving_switches_without_failed_requests(served) -> None:  # type: ignore[no-untyped-def]
+    url, corpus, tmp = served
+    assert "ten slow breaths" not in ask(url, "how long should I hold tree pose?")
+    failures: list[str] = []
+    answered = [0]
+    stop = threading.Event()
+
+    def keep_asking() -> None:
+        while not stop.is_set():
+            try:
+                if "[1]" not in ask(url, "how long do I hold pyramid pose?"):
+                    failures.append("answer without citation")
+                answered[0] += 1
+            except Exception as e:  # any failure of any request counts
+                failures.append(repr(e))
+
+    threads = [threading.Thread(target=keep_asking) for _ in range(2)]
+    for t in threads:
+        t.start()
+    (corpus / "tree-notes.md").write_text(TREE)
+    build = subprocess.run(
+        [sys.executable, "-m", "assistant", "build", "--corpus", str(corpus), "--index", str(tmp / "index")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr
+    deadline = time.monotonic() + 20
+    switched = False
+    while time.monotonic() < deadline and not switched:
+        switched = "ten slow breaths" in ask(url, "how long should I hold tree pose?")
+    stop.set()
+    for t in threads:
+        t.join(30)
+    assert switched, "the app did not switch to the new index within 20 s"
+    assert not failures and answered[0] >= 4
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/file=../../../../etc/passwd",
+        "/gradio_api/file=../../../../etc/passwd",
+        "/gradio_api/file=/etc/passwd",
+        "/gradio_api/file=%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/gradio_api/file=%252e%252e%252f%252e%252e%252fetc%252fpasswd",
+        "/gradio_api/file=..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "/gradio_api/file=/proc/self/environ",
+        "/static/../../../../etc/passwd",
+        "/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/assets/..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "/gradio_api/file=CORPUS",
+        "/gradio_api/file=INDEX",
+    ],
+)
+def test_no_file_route_serves_anything_outside_the_app(served, path: str) -> None:  # type: ignore[no-untyped-def]
+    url, corpus, tmp = served
+    path = path.replace("CORPUS", str(corpus / "hero-pose-step-by-step.md")).replace(
+        "INDEX", str(tmp / "index" / "CURRENT")
+    )
+    status, body = get(url.rstrip("/") + path)
+    assert status in {400, 403, 404, 405}, (path, status)
+    assert b"root:" not in body and b"Kneel down" not in body and b"gen-" not in body
+
+
+def test_uploads_are_refused(served) -> None:  # type: ignore[no-untyped-def]
+    url, *_ = served
+    boundary = "xyzboundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="a.txt"\r\n'
+        f"Content-Type: text/plain\r\n\r\n{'x' * 2048}\r\n--{boundary}--\r\n"
+    ).encode()
+    request = urllib.request.Request(
+        url + "gradio_api/upload",
+        data=body,
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            status = r.status
+    except urllib.error.HTTPError as e:
+        status = e.code
+    assert status == 413
+
+
+def test_only_the_chat_is_an_api(served) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    url, *_ = served
+    status, body = get(url + "gradio_api/info")
+    info = json.loads(body)
+    assert status == 200 and list(info["named_endpoints"]) == ["/ask"] and not info.get("unnamed_endpoints")
+
+
+def test_a_long_question_is_refused_by_the_server(served) -> None:  # type: ignore[no-untyped-def]
+    url, *_ = served
+    assert "under 2&#44;000" in ask(url, "x" * 20_000)
+
+
+def test_listening_beyond_loopback_needs_a_login(tmp_path: Path, real_settings) -> None:  # type: ignore[no-untyped-def]
+    refused = subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), "--host", "0.0.0.0", "--port", "7999"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert refused.returncode == 1 and "ASSISTANT_AUTH" in refused.stderr and "Traceback" not in refused.stderr
+
+    shutil.copytree(real_settings.index_dir, tmp_path / "index")
+    proc, url = start_app(tmp_path, host="0.0.0.0", env={"ASSISTANT_AUTH": "yogi:s3cret-word"})
+    try:
+        status, _ = get(url + "gradio_api/info")
+        assert status == 401
+        from gradio_client import Client
+
+        with pytest.raises(Exception):  # noqa: B017 - any refusal will do
+            Client(url, verbose=False).predict("hero?", [], api_name="/ask")
+        chat = Client(url, auth=("yogi", "s3cret-word"), verbose=False).predict("hero pose?", [], api_name="/ask")[1]
+        assert chat[-1]["role"] == "assistant"
+    finally:
+        stop_app(proc)
