@@ -28,18 +28,18 @@ from .config import Settings
 from .corpus import load_corpus
 from .embedding import Embedder, model_signature, same_model
 from .errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexMissingError
-from .lexical import LexicalIndex
+from .generation import (
+    CHUNKS_FILE,
+    SENTENCE_VECTORS_FILE,
+    VECTORS_FILE,
+    first_sentence_rows,
+    read_chunks,
+    write_generation,
+)
 from .poses import Lexicon, load_lexicon
 from .records import Article, Chunk, Pose, Skipped
 from .text import TOKENIZER, count_tokens
 
-CHUNKS_FILE = "chunks.jsonl"
-VECTORS_FILE = "vectors.npy"
-SENTENCE_VECTORS_FILE = "sentence-vectors.npy"
-DENSE_FILE = "dense.faiss"
-LEXICAL_DIR = "lexical"
-SENTENCE_LEXICAL_DIR = "lexical-sentences"
-POSES_FILE = "poses.json"
 #: bump when what is embedded, or the passage splitting, changes meaning
 EMBED_TEMPLATE = 2
 SPLITTER_VERSION = 1
@@ -298,23 +298,6 @@ def _reusable_chunks(
     return out
 
 
-def read_chunks(path: Path) -> list[Chunk]:
-    chunks = []
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            r = json.loads(line)
-            sentences = tuple((int(s), int(e)) for s, e in r["sentences"])
-            chunks.append(
-                Chunk(r["article"], r["start"], r["end"], r["text"], r["tokens"], sentences, tuple(r["poses"]))
-            )
-    return chunks
-
-
-def sentence_rows(chunks: list[Chunk]) -> np.ndarray:
-    """Row of each passage's first sentence in the sentence arrays (plus the total at the end)."""
-    return np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(np.int64)
-
-
 def _embed(
     chunks: list[Chunk],
     hashes: list[str],
@@ -327,7 +310,7 @@ def _embed(
 ) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Passage and sentence vectors: copied from the live index where the same passage was embedded
     by the same model, computed for the rest. Returns the vectors and the passages embedded."""
-    first = sentence_rows(chunks)
+    first = first_sentence_rows(chunks)
     vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
     sentence_vectors = np.zeros((int(first[-1]), embedder.dim), dtype=np.float32)
     old = None if force else _old_vectors(live, manifest, fingerprint, embedder)
@@ -373,40 +356,3 @@ def _old_vectors(
         np.load(live / VECTORS_FILE, mmap_mode="r"),
         np.load(live / SENTENCE_VECTORS_FILE, mmap_mode="r"),
     )
-
-
-def write_generation(
-    folder: Path,
-    chunks: list[Chunk],
-    hashes: list[str],
-    vectors: np.ndarray,
-    sentence_vectors: np.ndarray,
-    lexicon: Lexicon,
-    params: dict[str, Any],
-    *,
-    lexical: tuple[LexicalIndex, LexicalIndex] | None = None,
-) -> None:
-    """Write every index file into ``folder`` (BM25 indexes built here unless ``lexical`` gives them)."""
-    with (folder / CHUNKS_FILE).open("w", encoding="utf-8") as f:
-        for chunk, h in zip(chunks, hashes, strict=True):
-            record = {
-                "article": chunk.article,
-                "start": chunk.start,
-                "end": chunk.end,
-                "text": chunk.text,
-                "tokens": chunk.tokens,
-                "sentences": chunk.sentences,
-                "poses": chunk.poses,
-                "hash": h,
-            }
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
-    np.save(folder / VECTORS_FILE, vectors)
-    np.save(folder / SENTENCE_VECTORS_FILE, sentence_vectors)
-    dense.save(dense.build(vectors, params), folder / DENSE_FILE)
-    if lexical is None:
-        sentences = [c.text[s - c.start : e - c.start] for c in chunks for s, e in c.sentences]
-        lexical = (LexicalIndex.build([c.text for c in chunks]), LexicalIndex.build(sentences))
-    for name, index in zip((LEXICAL_DIR, SENTENCE_LEXICAL_DIR), lexical, strict=True):
-        (folder / name).mkdir()
-        index.save(folder / name)
-    (folder / POSES_FILE).write_text(json.dumps(lexicon.to_dicts(), ensure_ascii=False), encoding="utf-8")

@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 
 from . import dense, store
-from .build import (
+from .config import Settings
+from .errors import IndexCorruptError, IndexMismatchError
+from .generation import (
     CHUNKS_FILE,
     DENSE_FILE,
     LEXICAL_DIR,
@@ -19,11 +21,9 @@ from .build import (
     SENTENCE_LEXICAL_DIR,
     SENTENCE_VECTORS_FILE,
     VECTORS_FILE,
+    first_sentence_rows,
     read_chunks,
-    sentence_rows,
 )
-from .config import Settings
-from .errors import IndexCorruptError, IndexMismatchError
 from .lexical import LexicalIndex
 from .poses import Lexicon
 from .records import Pose
@@ -52,7 +52,7 @@ class Index:
             self.dense = dense.load(generation / DENSE_FILE, manifest["dense"])
             self.lexical = LexicalIndex.load(generation / LEXICAL_DIR, len(self.chunks))
             #: sentence level: vectors, FAISS and BM25 over every passage's sentences, in passage order
-            self.first_sentence = sentence_rows(self.chunks)
+            self.first_sentence = first_sentence_rows(self.chunks)
             self.owner = np.repeat(np.arange(len(self.chunks)), np.diff(self.first_sentence))
             self.sentence_vectors = np.load(generation / SENTENCE_VECTORS_FILE, mmap_mode="r").view(np.ndarray)
             self.sentence_lexical = LexicalIndex.load(generation / SENTENCE_LEXICAL_DIR, len(self.owner))

@@ -1,9 +1,10 @@
 """From a question (and the chat so far) to ranked passages, or a reasoned abstention.
 
 Stages: understand the question (poses named or carried over from the chat, colloquial
-words bridged to the articles' words), search two ways (dense vectors with FAISS, BM25),
-fuse the rankings (reciprocal-rank fusion), put passages about the asked-about pose
-first, and decide whether the articles answer at all.
+words bridged to the articles' words), find candidates (FAISS, BM25 over passages and over
+sentences), rank passages about the asked-about pose first, each group by reciprocal-rank
+fusion of four signals (passage and best-sentence cosine, passage and best-sentence BM25),
+and decide whether the articles answer at all. docs/retrieval.md has the measurements.
 """
 
 from __future__ import annotations
@@ -66,7 +67,6 @@ class Query:
     named: tuple[str, ...]  # poses the question names
     carried: tuple[str, ...]  # poses of the conversation, when the question names none
     tokens: tuple[str, ...]  # BM25 query (question words twice, bridged words once)
-    content: frozenset[str]  # the question's own topic words
     topic: str = ""  # the question without the pose's name, for ranking passages about the pose
 
     @property
@@ -184,11 +184,9 @@ class Retriever:
                 if self._key_words(earlier):
                     topic = f"{topic} {earlier}"
                     break
-        terms = tokenize(topic)
-        content = frozenset(w for w in terms if w not in GENERIC)
-        ranked = [w for w in terms if w not in POSE_WORDS]
+        ranked = [w for w in tokenize(topic) if w not in POSE_WORDS]
         tokens = tuple(ranked * 2) + (tuple(bridge(topic)) if self.bridges else ())
-        return Query(question, named, carried, tokens, content, topic)
+        return Query(question, named, carried, tokens, topic)
 
     def _topic(self, text: str) -> tuple[tuple[str, ...], str]:
         """The poses ``text`` names, and ``text`` without their names: a pose is handled by the
@@ -232,7 +230,8 @@ class Retriever:
         query = self.understand(question, history)
         uncovered = tuple(p for p in query.poses if p not in self._covered_family)
         vector = self.encoder.encode_query(self._dense_text(query))
-        focus = self._focus(query.poses) if self.pose_focus and not uncovered else None
+        covered = [p for p in query.poses if p not in uncovered]
+        focus = self._focus(covered) if self.pose_focus and covered else None
         passage_bm25 = self.index.lexical.scores(query.tokens)
         sentence_bm25 = self.index.sentence_lexical.scores(query.tokens)
         lexical = None if self.mode == "dense" else (passage_bm25, sentence_bm25)

@@ -34,8 +34,9 @@ def folder_for(size: int):  # type: ignore[no-untyped-def]
 def prepare(size: int) -> None:
     """Write a synthetic index of ``size`` passages (cached between runs)."""
     from assistant import dense, store
-    from assistant.build import chunker_settings, write_generation
+    from assistant.build import chunker_settings
     from assistant.config import load_settings
+    from assistant.generation import write_generation
     from assistant.index import Index
     from assistant.lexical import LexicalIndex, tokenize
     from assistant.records import Chunk

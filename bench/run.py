@@ -1,6 +1,6 @@
 """Run every benchmark, print a table and write bench/results.json (or results-quick.json).
 
-    make bench         # full: about 15 minutes on 2 cores
+    make bench         # full: about 7 minutes on 2 cores (3.5 with the synthetic data cached)
     make bench-quick   # smaller sizes, fewer repetitions, the same keys (about 3 minutes)
 
 Each section runs in its own process so memory figures are its own. Figures are medians

@@ -1,0 +1,83 @@
+"""The files of one index generation: their names, and writing and reading them.
+
+A generation is a folder: ``chunks.jsonl`` (one passage per line: article, span, text,
+token count, sentence spans, poses, content hash), passage and sentence vectors (``.npy``,
+memory-mapped when read), the FAISS index, two BM25 indexes (passages and sentences) and the
+pose lexicon it was tagged with. ``store`` publishes and checks generations; ``build`` fills
+them; ``index`` reads them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import dense
+from .lexical import LexicalIndex
+from .poses import Lexicon
+from .records import Chunk
+
+CHUNKS_FILE = "chunks.jsonl"
+VECTORS_FILE = "vectors.npy"
+SENTENCE_VECTORS_FILE = "sentence-vectors.npy"
+DENSE_FILE = "dense.faiss"
+LEXICAL_DIR = "lexical"
+SENTENCE_LEXICAL_DIR = "lexical-sentences"
+POSES_FILE = "poses.json"
+
+
+def read_chunks(path: Path) -> list[Chunk]:
+    chunks = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            sentences = tuple((int(s), int(e)) for s, e in r["sentences"])
+            chunks.append(
+                Chunk(r["article"], r["start"], r["end"], r["text"], r["tokens"], sentences, tuple(r["poses"]))
+            )
+    return chunks
+
+
+def first_sentence_rows(chunks: list[Chunk]) -> np.ndarray:
+    """Row of each passage's first sentence in the sentence arrays (plus the total at the end)."""
+    return np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(np.int64)
+
+
+def write_generation(
+    folder: Path,
+    chunks: list[Chunk],
+    hashes: list[str],
+    vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    lexicon: Lexicon,
+    params: dict[str, Any],
+    *,
+    lexical: tuple[LexicalIndex, LexicalIndex] | None = None,
+) -> None:
+    """Write every index file into ``folder`` (BM25 indexes built here unless ``lexical`` gives them)."""
+    with (folder / CHUNKS_FILE).open("w", encoding="utf-8") as f:
+        for chunk, h in zip(chunks, hashes, strict=True):
+            record = {
+                "article": chunk.article,
+                "start": chunk.start,
+                "end": chunk.end,
+                "text": chunk.text,
+                "tokens": chunk.tokens,
+                "sentences": chunk.sentences,
+                "poses": chunk.poses,
+                "hash": h,
+            }
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    np.save(folder / VECTORS_FILE, vectors)
+    np.save(folder / SENTENCE_VECTORS_FILE, sentence_vectors)
+    dense.save(dense.build(vectors, params), folder / DENSE_FILE)
+    if lexical is None:
+        sentences = [c.text[s - c.start : e - c.start] for c in chunks for s, e in c.sentences]
+        lexical = (LexicalIndex.build([c.text for c in chunks]), LexicalIndex.build(sentences))
+    for name, index in zip((LEXICAL_DIR, SENTENCE_LEXICAL_DIR), lexical, strict=True):
+        (folder / name).mkdir()
+        index.save(folder / name)
+    (folder / POSES_FILE).write_text(json.dumps(lexicon.to_dicts(), ensure_ascii=False), encoding="utf-8")
