@@ -227,7 +227,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     main_mode = modes[-1]
     results = results_by_mode[main_mode]
     by_id = {q.id: q for q in questions}
-    rows = [ev.result_row(r, located[r.id], by_id[r.id]) for r in results]
+    rows = [ev.result_row(r, by_id[r.id]) for r in results]
     answers = ev.answer_metrics([_answer_row(assistant, q, located[q.id]) for q in questions])
     print(
         f"\nanswers ({main_mode}): {answers['cited_evidence']:.3f} of answerable questions cite a passage with "

@@ -185,7 +185,7 @@ def metrics(results: Sequence[Result]) -> dict[str, float]:
     return out
 
 
-def result_row(r: Result, located: Located, question: Question) -> dict[str, object]:
+def result_row(r: Result, question: Question) -> dict[str, object]:
     covered = set().union(*r.covers[:5]) if r.covers else set()
     return {
         "id": r.id,

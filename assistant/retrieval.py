@@ -229,7 +229,7 @@ class Retriever:
     def search(self, question: str, history: Sequence[str] = (), *, k: int = 10) -> Retrieval:
         query = self.understand(question, history)
         uncovered = tuple(p for p in query.poses if p not in self._covered_family)
-        vector = self.encoder.encode_query(self._dense_text(query))
+        vector = self.encoder.encode_query(query.topic or query.question)
         covered = [p for p in query.poses if p not in uncovered]
         focus = self._focus(covered) if self.pose_focus and covered else None
         passage_bm25 = self.index.lexical.scores(query.tokens)
@@ -275,9 +275,6 @@ class Retriever:
             return 1.0
         found = {w for h in hits for w in tokenize(h.chunk.text)}
         return sum(1 for w in key if w in found or found & set(bridge(w))) / len(key)
-
-    def _dense_text(self, query: Query) -> str:
-        return query.topic or query.question
 
     def _rank(
         self, vector: np.ndarray, lexical: tuple[np.ndarray, np.ndarray] | None, focus: np.ndarray | None, k: int
