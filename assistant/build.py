@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import platform
 import shutil
 import time
@@ -174,12 +173,14 @@ def build_index(
             )
 
         embedder = embedder_factory()
+        old_chunks = [] if force or live is None else read_chunks(live / CHUNKS_FILE)
         taught = _taught(articles, lexicon, {} if force or manifest is None else manifest, lexicon.fingerprint)
-        reusable = {} if force else _reusable_chunks(live, manifest, articles, settings, lexicon)
+        reusable = _reusable_chunks(old_chunks, manifest, articles, settings, lexicon)
         chunks = _chunk_all(articles, taught, lexicon, settings, embedder, reusable)
         hashes = [text_hash(c.text) for c in chunks]
         fingerprint = embedder.fingerprint()
-        vectors, sentence_vectors, todo = _embed(chunks, hashes, embedder, live, manifest, fingerprint, force, progress)
+        old = _old_vectors(live, manifest, old_chunks, fingerprint, embedder)
+        vectors, sentence_vectors, todo = _embed(chunks, hashes, embedder, old, progress)
 
         staging = store.new_staging(settings.index_dir)
         try:
@@ -272,14 +273,14 @@ def _taught(
 
 
 def _reusable_chunks(
-    live: Path | None,
+    old_chunks: list[Chunk],
     manifest: dict[str, Any] | None,
     articles: tuple[Article, ...],
     settings: Settings,
     lexicon: Lexicon,
 ) -> dict[str, list[Chunk]]:
     """The live index's passages of unchanged articles, when they were cut and tagged the same way."""
-    if live is None or manifest is None:
+    if not old_chunks or manifest is None:
         return {}
     same_cut = (
         manifest.get("chunker") == chunker_settings(settings)
@@ -292,20 +293,20 @@ def _reusable_chunks(
     old = manifest.get("articles", {})
     unchanged = {a.id for a in articles if old.get(a.id, {}).get("sha256") == a.sha256}
     out: dict[str, list[Chunk]] = {}
-    for chunk in read_chunks(live / CHUNKS_FILE):
+    for chunk in old_chunks:
         if chunk.article in unchanged:
             out.setdefault(chunk.article, []).append(chunk)
     return out
+
+
+OldVectors = tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]
 
 
 def _embed(
     chunks: list[Chunk],
     hashes: list[str],
     embedder: Embedder,
-    live: Path | None,
-    manifest: dict[str, Any] | None,
-    fingerprint: list[float],
-    force: bool,
+    old: OldVectors | None,
     progress: Callable[[int], Callable[[int], None]] | None,
 ) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Passage and sentence vectors: copied from the live index where the same passage was embedded
@@ -313,7 +314,6 @@ def _embed(
     first = first_sentence_rows(chunks)
     vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
     sentence_vectors = np.zeros((int(first[-1]), embedder.dim), dtype=np.float32)
-    old = None if force else _old_vectors(live, manifest, fingerprint, embedder)
     todo = []
     for i, h in enumerate(hashes):
         if old is not None and h in old[0]:
@@ -334,10 +334,14 @@ def _embed(
 
 
 def _old_vectors(
-    live: Path | None, manifest: dict[str, Any] | None, fingerprint: list[float], embedder: Embedder
-) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray] | None:
+    live: Path | None,
+    manifest: dict[str, Any] | None,
+    old_chunks: list[Chunk],
+    fingerprint: list[float],
+    embedder: Embedder,
+) -> OldVectors | None:
     """The live index's vectors by passage hash, if they came from the same model."""
-    if live is None or manifest is None:
+    if live is None or manifest is None or not old_chunks:
         return None
     model = manifest.get("model", {})
     if model.get("dim") != embedder.dim or model.get("precision") != embedder.precision:
@@ -346,13 +350,9 @@ def _old_vectors(
         return None
     if not same_model(model.get("fingerprint", []), fingerprint, min_cosine=0.9999):
         return None
-    records = [json.loads(line) for line in (live / CHUNKS_FILE).open(encoding="utf-8")]
-    counts = [len(r["sentences"]) for r in records]
-    old_first = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    where = {r["hash"]: i for i, r in enumerate(records)}
     return (
-        where,
-        old_first,
+        {text_hash(c.text): i for i, c in enumerate(old_chunks)},
+        first_sentence_rows(old_chunks),
         np.load(live / VECTORS_FILE, mmap_mode="r"),
         np.load(live / SENTENCE_VECTORS_FILE, mmap_mode="r"),
     )

@@ -165,11 +165,12 @@ class Assistant:
 
     # -- answering -------------------------------------------------------------------------------
     def retrieve(self, question: str, history: Sequence[str] = (), *, k: int = 10) -> Retrieval:
-        return self._retrieve(self.loaded(), question, history, k)
+        return self._retrieve(self.loaded(), question, self._history(history), k)
 
-    def _retrieve(self, loaded: Loaded, question: str, history: Sequence[str], k: int) -> Retrieval:
+    def _retrieve(self, loaded: Loaded, question: str, turns: list[str], k: int) -> Retrieval:
+        """``turns``: earlier questions already cleaned by :meth:`_history`."""
         question = clean_question(question, max_chars=self.settings.max_question_chars)
-        return loaded.retriever.search(question, self._history(history), k=k)
+        return loaded.retriever.search(question, turns, k=k)
 
     def _history(self, history: Sequence[str]) -> list[str]:
         turns = []
@@ -184,15 +185,16 @@ class Assistant:
         """Drafts while a model writes (if one is configured), then the final ``Answer``."""
         loaded = self.loaded()  # one index for the whole answer, even if a new build lands meanwhile
         index = loaded.index
-        retrieval = self._retrieve(loaded, question, history, max(10, self.settings.top_k))
-        extractive = self._with_suggestions(loaded, compose(retrieval, index), history)
+        turns = self._history(history)
+        retrieval = self._retrieve(loaded, question, turns, max(10, self.settings.top_k))
+        extractive = self._with_suggestions(loaded, compose(retrieval, index), turns)
         if self.llm is None or extractive.abstained:
             yield extractive
             return
         passages = llm.select_passages([h.chunk for h in retrieval.hits[:LLM_PASSAGES]])
         messages = llm.build_messages(
             retrieval.query.question,
-            self._history(history),
+            turns,
             [(index.title(c.article), c.text) for c in passages],
         )
         text = ""
@@ -231,7 +233,7 @@ class Assistant:
         assert answer is not None  # stream always ends with an Answer
         return answer
 
-    def _with_suggestions(self, loaded: Loaded, answer: Answer, history: Sequence[str]) -> Answer:
+    def _with_suggestions(self, loaded: Loaded, answer: Answer, turns: list[str]) -> Answer:
         """Other covered topics for the answer's pose (or, for a question naming none, the pose
         its first cited article teaches)."""
         if answer.abstained:
@@ -241,5 +243,5 @@ class Assistant:
         if not poses or poses[0] not in loaded.topics:
             return answer
         pose = index.lexicon.poses[poses[0]]
-        asked = [*self._history(history), answer.question]
+        asked = [*turns, answer.question]
         return replace(answer, suggestions=tuple(suggestions.suggest(pose, loaded.topics[pose.id], asked)))
