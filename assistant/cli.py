@@ -20,6 +20,7 @@ EXAMPLES = """examples:
   yoga-assistant ask "what if my feet hurt in Hero?"
   yoga-assistant ask "how long should I hold it?" --history "how do I do pyramid pose?"
   yoga-assistant eval --questions eval/questions.jsonl
+  yoga-assistant eval --answers eval/answers.jsonl
   yoga-assistant serve --port 7860
 """
 
@@ -62,8 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print JSON")
     a.add_argument("--retriever", choices=["hybrid", "dense", "bm25"])
 
-    e = sub.add_parser("eval", parents=[common], help="measure retrieval on a question set")
-    e.add_argument("--questions", type=Path, required=True, metavar="FILE", help="JSONL question set")
+    e = sub.add_parser("eval", parents=[common], help="measure retrieval, or answer quality, on a question set")
+    sets = e.add_mutually_exclusive_group(required=True)
+    sets.add_argument("--questions", type=Path, metavar="FILE", help="JSONL question set with evidence: retrieval")
+    sets.add_argument(
+        "--answers", type=Path, metavar="FILE", help="JSONL question set with key facts and relevant sentences: answers"
+    )
     e.add_argument("--json", type=Path, metavar="OUT", help="also write metrics and per-question results here")
     e.add_argument("--retriever", choices=["hybrid", "dense", "bm25"])
     e.add_argument("--compare", action="store_true", help="run dense, bm25 and hybrid side by side")
@@ -198,6 +203,8 @@ def _ask_file(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- eval -----------------------------------------------------------------------------------------
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    if args.answers is not None:
+        return _eval_answers(args, settings)
     from . import evaluation as ev
     from .corpus import load_corpus
     from .pipeline import Assistant
@@ -298,6 +305,75 @@ def _print_worst(results: list[Any], by_id: dict[str, Any], rows: list[dict[str,
     if lines:
         print(f"\nworst questions first ({shown} shown):")
         print("\n".join(lines))
+
+
+def _eval_answers(args: argparse.Namespace, settings: Settings) -> int:
+    from . import answer_quality as aq
+    from .answer import NOT_MEDICAL_ADVICE
+    from .corpus import load_corpus
+    from .pipeline import Assistant
+
+    if args.compare or args.retriever:
+        raise ConfigError("--compare and --retriever measure retrieval; use them with --questions")
+    questions = aq.load(args.answers)
+    articles = load_corpus(settings.corpus_dir).articles
+    aq.check_quotes(questions, [a.body for a in articles])
+    assistant = Assistant(settings)
+    _require_fresh(assistant, articles)
+    graded, texts = [], {}
+    for q in questions:
+        try:
+            answer = assistant.ask(q.question, q.history)
+            text, abstained = answer.text, answer.abstained
+        except QuestionError as error:
+            text, abstained = str(error), True
+        texts[q.id] = text
+        graded.append(aq.grade(q, text, abstained, note=NOT_MEDICAL_ADVICE))
+    m = aq.metrics(graded)
+    print(f"{len(questions)} questions ({int(m['answerable'])} answerable, {int(m['unanswerable'])} not)\n")
+    for name in ("must_recall", "precision", "first_sentence_key_fact", "first_sentence_relevant"):
+        print(f"{name:<26}{m[name]:>8.3f}")
+    print(f"{'wrongly_abstained':<26}{int(m['wrongly_abstained']):>8} of {int(m['answerable'])}")
+    print(f"{'unanswerable_abstained':<26}{int(m['unanswerable_abstained']):>8} of {int(m['unanswerable'])}")
+    by_id = {q.id: q for q in questions}
+    worst = aq.worst_first(graded)[: args.worst]
+    if worst:
+        print(f"\nworst answers first ({len(worst)} shown; + relevant sentence, - off-topic):")
+    for g in worst:
+        q = by_id[g.id]
+        turns = "".join(f" after {h!r}" for h in q.history)
+        if g.abstained:
+            verdict = "declined, but the articles answer it" if q.answerable else "declined"
+        elif not q.answerable:
+            verdict = "answered, but the articles don't answer it"
+        else:
+            verdict = f"key facts {sum(g.facts)}/{len(g.facts)}, precision {g.precision:.2f}"
+        print(f"  {g.id}: {q.question!r}{turns} ({verdict})")
+        for sentence, ok in zip(g.sentences, g.relevant, strict=True):
+            print(f"      {'+' if ok else '-'} {sentence[:110]}")
+        if g.abstained:
+            print(f"      declined: {texts[g.id][:110]}")
+        for fact, found in zip(q.must, g.facts, strict=True):
+            if not found:
+                print(f"      missed: {fact[0][:90]!r}")
+    if args.json:
+        rows = [
+            {
+                "id": g.id,
+                "question": by_id[g.id].question,
+                "answer": texts[g.id],
+                "abstained": g.abstained,
+                "must_recall": g.must_recall,
+                "precision": g.precision,
+                "first_sentence_key_fact": g.first_fact,
+                "sentences": [{"text": s, "relevant": ok} for s, ok in zip(g.sentences, g.relevant, strict=True)],
+                "missed": [fact[0] for fact, found in zip(by_id[g.id].must, g.facts, strict=True) if not found],
+            }
+            for g in graded
+        ]
+        args.json.write_text(json.dumps({"metrics": m, "questions": rows}, indent=1, ensure_ascii=False) + "\n")
+        print(f"\nwrote {args.json}")
+    return 0
 
 
 # -- serve ----------------------------------------------------------------------------------------

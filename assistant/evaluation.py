@@ -8,9 +8,10 @@ per-question coverage lists so they can be checked by hand.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import QuestionSetError
 from .records import Chunk
@@ -48,37 +49,46 @@ class Result:
         return next((r for r, c in enumerate(self.covers, start=1) if c), None)
 
 
-def load_questions(path: Path) -> list[Question]:
-    """Read a JSONL question set; every problem names its line and what to fix."""
+def read_question_rows(path: Path) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(where, id, row) for each question of a JSONL set: ``where`` is 'file:line' for messages.
+    Rows are checked for a question string and a unique id; an empty set is an error."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         raise QuestionSetError(f"question set {path} does not exist") from None
     except (OSError, UnicodeDecodeError) as e:
         raise QuestionSetError(f"question set {path} cannot be read as UTF-8 text ({type(e).__name__})") from None
-    questions: list[Question] = []
     seen: set[str] = set()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        where = f"{path}:{number}"
         try:
             row = json.loads(line)
         except json.JSONDecodeError:
-            raise QuestionSetError(f"{path}:{number}: not a JSON object") from None
+            raise QuestionSetError(f"{where}: not a JSON object") from None
         if not isinstance(row, dict) or not isinstance(row.get("question"), str):
-            raise QuestionSetError(f'{path}:{number}: needs a "question" string')
+            raise QuestionSetError(f'{where}: needs a "question" string')
         qid = str(row.get("id", number))
-        evidence, history = row.get("evidence", []), row.get("history", []) or []
-        if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
-            raise QuestionSetError(f'{path}:{number}: "evidence" must be a list of strings')
-        if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
-            raise QuestionSetError(f'{path}:{number}: "history" must be a list of strings')
         if qid in seen:
-            raise QuestionSetError(f"{path}:{number}: id {qid!r} is used twice")
+            raise QuestionSetError(f"{where}: id {qid!r} is used twice")
         seen.add(qid)
-        questions.append(Question(qid, row["question"], tuple(evidence), tuple(history)))
-    if not questions:
+        history = row.get("history") or []
+        if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+            raise QuestionSetError(f'{where}: "history" must be a list of strings')
+        yield where, qid, row
+    if not seen:
         raise QuestionSetError(f"question set {path} has no questions")
+
+
+def load_questions(path: Path) -> list[Question]:
+    """Read a JSONL question set; every problem names its line and what to fix."""
+    questions: list[Question] = []
+    for where, qid, row in read_question_rows(path):
+        evidence = row.get("evidence", [])
+        if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
+            raise QuestionSetError(f'{where}: "evidence" must be a list of strings')
+        questions.append(Question(qid, row["question"], tuple(evidence), tuple(row.get("history") or [])))
     return questions
 
 
