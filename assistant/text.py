@@ -31,7 +31,9 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _LIST_MARKER = re.compile(r"[ \t]*(?:[•·▪►◦‣*+\-–—][ \t]+|\d{1,3}[.)][ \t]+|[a-zA-Z][.)][ \t]+(?=[A-Z]))?")
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a capital, digit or quote.
 _BOUNDARY = re.compile(r"([.!?…]+[\"'”’)\]]*)(\s+)(?=[\"'“‘(\[]?[A-Z0-9])")
-_ABBREVIATIONS = frozenset("e.g i.e etc dr mr mrs ms vs st approx no fig cf al jr sr prof inc ltd ca min max".split())
+_ABBREVIATIONS = frozenset("e.g i.e etc dr mr mrs ms vs st approx fig cf al jr sr prof inc ltd ca min max".split())
+#: abbreviations only before a number ("No. 5", "p. 12"): "No. Pain is a signal" ends a sentence
+_NUMBER_ABBREVIATIONS = frozenset("no nos p pp vol".split())
 
 
 def straighten_quotes(text: str) -> str:
@@ -103,9 +105,12 @@ def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
     pieces = []
     cursor = start
     for m in _BOUNDARY.finditer(text, start, end):
-        word = re.search(r"([\w.]+)$", text[cursor : m.start(1)])
+        word = re.search(r"([\w.'’]+)$", text[cursor : m.start(1)])
         stem = word.group(1).lower().rstrip(".") if word else ""
-        if stem in _ABBREVIATIONS or (len(stem) == 1 and stem.isalpha()):
+        before_number = text[m.end(2) : m.end(2) + 1].isdigit()
+        if stem in _ABBREVIATIONS or (stem in _NUMBER_ABBREVIATIONS and before_number):
+            continue
+        if len(stem) == 1 and stem.isalpha():  # an initial: "B. K. S. Iyengar"
             continue
         pieces.append((cursor, m.end(1)))
         cursor = m.end(2)

@@ -44,3 +44,16 @@ def test_collapse_maps_back_to_source_offsets() -> None:
 def test_count_tokens_uses_cl100k() -> None:
     assert count_tokens("hello world") == 2
     assert count_tokens("<|endoftext|>") > 1  # special tokens are plain text here
+
+
+def test_sentences_end_after_contractions_and_a_bare_no() -> None:
+    def split(text: str) -> list[str]:
+        return [text[s:e] for s, e in sentence_spans(text)]
+
+    assert split("They don't. Honestly, most of us.") == ["They don't.", "Honestly, most of us."]
+    assert split("It won’t. Then go.") == ["It won’t.", "Then go."]
+    assert split("No. Pain is a signal.") == ["No.", "Pain is a signal."]
+    assert split("See No. 5 for more. Iyengar, B. K. S. Light on Yoga.") == [
+        "See No. 5 for more.",
+        "Iyengar, B. K. S. Light on Yoga.",
+    ]
