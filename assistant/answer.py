@@ -1,6 +1,7 @@
 """Composing an answer from the articles' own sentences, each cited to its passage.
 
-Pure: takes a retrieval and the index and returns an ``Answer``. Every [n] names a citation
+Pure: takes a retrieval and a ``Library`` (titles, a pose's sentences, what is covered; a loaded
+``Index`` is one) and returns an ``Answer``. Every [n] names a citation
 whose span is an exact passage of an article, and every cited sentence lies inside that
 passage, so citations are correct by construction.
 """
@@ -10,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from .index import Index
 from .lexical import tokenize
-from .records import Answer, Chunk, Citation
+from .records import Answer, Chunk, Citation, Sentence
 from .retrieval import Retrieval
 
 MIN_SENTENCES = 2
@@ -63,21 +64,38 @@ _META = re.compile(
 _EXPLICIT = re.compile(r"\b(contraindicat\w*|caution\w*)\b", re.IGNORECASE)
 
 
+class Library(Protocol):
+    """What composing needs beyond the retrieval (a loaded ``Index`` is one)."""
+
+    def title(self, article: str) -> str: ...
+    def pose_sentences(self, poses: Iterable[str]) -> list[Sentence]: ...
+    def label(self, pose_id: str) -> str: ...
+    def covered_labels(self) -> list[str]: ...
+    def titles(self) -> list[str]: ...
+
+
 @dataclass(frozen=True, slots=True)
-class Sentence:
-    chunk_id: int
-    chunk: Chunk
-    span: tuple[int, int]  # absolute in the article body
-    text: str  # whitespace collapsed
-    score: float
+class Candidate:
+    """A sentence that could go into the answer, and how well it answers."""
+
+    sentence: Sentence
+    score: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.sentence.text
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.sentence.span
+
+    @property
+    def place(self) -> tuple[str, int]:
+        return self.sentence.place
 
     @property
     def caution(self) -> bool:
         return bool(_CAUTION.search(self.text))
-
-    @property
-    def place(self) -> tuple[str, int]:
-        return (self.chunk.article, self.span[0])
 
 
 def wants_cautions(question: str) -> bool:
@@ -93,52 +111,48 @@ def usable(text: str) -> bool:
     return n >= 4 and (ends or n >= 9) and not text.endswith("?") and bool(tokenize(text)) and not _META.search(text)
 
 
-def _sentence(index: Index, row: int, score: float) -> Sentence:
-    chunk_id = int(index.owner[row])
-    chunk = index.chunks[chunk_id]
-    span = chunk.sentences[row - int(index.first_sentence[chunk_id])]
-    text = " ".join(chunk.text[span[0] - chunk.start : span[1] - chunk.start].split())
-    return Sentence(chunk_id, chunk, (int(span[0]), int(span[1])), text, score)
-
-
-def candidates(retrieval: Retrieval, index: Index) -> list[Sentence]:
+def candidates(retrieval: Retrieval) -> list[Candidate]:
     """The usable sentences of the top passages, best first. A sentence scores its cosine and
     BM25 relative to the best of each, plus a little for its passage's rank, plus a bonus for
     instructions when the question asks how to do something."""
-    signals = retrieval.sentences
-    if not signals:
+    found = retrieval.sentences
+    if not found:
         return []
-    top_cosine = max(max(s.cosine for s in signals.values()), 1e-6)
-    top_bm25 = max(max(s.bm25 for s in signals.values()), 1e-6)
+    top_cosine = max(max(s.cosine for s in found), 1e-6)
+    top_bm25 = max(max(s.bm25 for s in found), 1e-6)
     how_to = bool(_HOW_TO.search(retrieval.query.question))
-    found = []
-    for row, signal in signals.items():
-        sentence = _sentence(index, row, 0.0)
+    out = []
+    for sentence in found:
         if not usable(sentence.text):
             continue
-        score = max(signal.cosine, 0.0) / top_cosine + signal.bm25 / top_bm25 + PASSAGE_PRIOR / signal.passage_rank
+        score = max(sentence.cosine, 0.0) / top_cosine + sentence.bm25 / top_bm25
+        score += PASSAGE_PRIOR / sentence.passage_rank
         if how_to and _STEP.match(sentence.text):
             score += STEP_BONUS
-        found.append(Sentence(sentence.chunk_id, sentence.chunk, sentence.span, sentence.text, score))
-    return sorted(found, key=lambda s: (-s.score, s.place))
+        out.append(Candidate(sentence, score))
+    return sorted(out, key=lambda c: (-c.score, c.place))
 
 
-def neighbours(index: Index, sentence: Sentence) -> list[Sentence]:
-    """The usable sentences just after and just before ``sentence`` in its passage."""
-    spans = list(sentence.chunk.sentences)
+def neighbours(candidate: Candidate) -> list[Candidate]:
+    """The usable sentences just after and just before ``candidate`` in its passage."""
+    sentence = candidate.sentence
+    chunk = sentence.chunk
+    spans = list(chunk.sentences)
     at = spans.index(sentence.span)
-    first = int(index.first_sentence[sentence.chunk_id])
-    near = [_sentence(index, first + j, 0.0) for j in (at + 1, at - 1) if 0 <= j < len(spans)]
-    return [s for s in near if usable(s.text)]
+    near = []
+    for j in (at + 1, at - 1):
+        if 0 <= j < len(spans):
+            s, e = spans[j]
+            text = " ".join(chunk.text[s - chunk.start : e - chunk.start].split())
+            if usable(text):
+                near.append(Candidate(Sentence(sentence.chunk_id, chunk, (s, e), text)))
+    return near
 
 
-def cautions_for(index: Index, poses: Iterable[str]) -> list[Sentence]:
+def cautions_for(library: Library, poses: Iterable[str]) -> list[Candidate]:
     """Caution and contraindication sentences from the passages about ``poses``, in article order."""
-    family = {f for p in poses for f in index.lexicon.family(p)}
-    ids = sorted({int(i) for p in family for i in index.by_pose.get(p, ())})
-    rows = (r for i in ids for r in range(int(index.first_sentence[i]), int(index.first_sentence[i + 1])))
-    found = [s for s in (_sentence(index, r, 0.0) for r in rows) if usable(s.text) and s.caution]
-    return sorted(found, key=lambda s: (not _EXPLICIT.search(s.text), s.place))
+    found = [Candidate(s) for s in library.pose_sentences(poses) if usable(s.text)]
+    return sorted((c for c in found if c.caution), key=lambda c: (not _EXPLICIT.search(c.text), c.place))
 
 
 def _near_duplicate(a: str, b: str) -> bool:
@@ -147,19 +161,19 @@ def _near_duplicate(a: str, b: str) -> bool:
 
 
 def select(
-    ranked: Sequence[Sentence],
-    cautions: Sequence[Sentence] = (),
-    context: Sequence[Sentence] = (),
+    ranked: Sequence[Candidate],
+    cautions: Sequence[Candidate] = (),
+    context: Sequence[Candidate] = (),
     *,
     steps: bool = False,
-) -> list[Sentence]:
+) -> list[Candidate]:
     """The best sentences (up to 4, each within RELATIVE_FLOOR of the best; ``context`` fills up
     to 2), plus up to 2 ``cautions``; no near-duplicates; in reading order: the best one first
     (for ``steps``, every sentence in the articles' order), then the rest in the articles'
     order, cautions last."""
-    chosen: list[Sentence] = []
+    chosen: list[Candidate] = []
 
-    def fresh(s: Sentence) -> bool:
+    def fresh(s: Candidate) -> bool:
         return not any(s.span == o.span or _near_duplicate(s.text, o.text) for o in chosen)
 
     for s in ranked:
@@ -186,26 +200,26 @@ def select(
     return [chosen[0], *sorted(chosen[1:], key=lambda s: (s.caution, s.place))]
 
 
-def compose(retrieval: Retrieval, index: Index) -> Answer:
+def compose(retrieval: Retrieval, library: Library) -> Answer:
     """The extractive answer: chosen sentences, each followed by the [n] of its passage."""
     if retrieval.abstain or not retrieval.hits:
-        return abstention(retrieval, index)
+        return abstention(retrieval, library)
     medical = wants_cautions(retrieval.query.question)
-    cautions = cautions_for(index, retrieval.query.poses) if medical and retrieval.query.poses else []
-    ranked = candidates(retrieval, index)
+    cautions = cautions_for(library, retrieval.query.poses) if medical and retrieval.query.poses else []
+    ranked = candidates(retrieval)
     how_to = bool(_HOW_TO.search(retrieval.query.question))
-    chosen = select(ranked, cautions, neighbours(index, ranked[0]) if ranked else (), steps=how_to)
+    chosen = select(ranked, cautions, neighbours(ranked[0]) if ranked else (), steps=how_to)
     if not chosen:
-        return abstention(retrieval, index)
+        return abstention(retrieval, library)
     numbers: dict[int, int] = {}
     marked: dict[int, list[tuple[int, int]]] = {}
     parts = []
-    for s in chosen:
-        n = numbers.setdefault(s.chunk_id, len(numbers) + 1)
-        marked.setdefault(s.chunk_id, []).append(s.span)
-        parts.append(f"{s.text} [{n}]")
-    chunks = {s.chunk_id: s.chunk for s in chosen}
-    citations = tuple(citation(n, chunks[cid], index, marked[cid]) for cid, n in numbers.items())
+    for c in chosen:
+        n = numbers.setdefault(c.sentence.chunk_id, len(numbers) + 1)
+        marked.setdefault(c.sentence.chunk_id, []).append(c.span)
+        parts.append(f"{c.text} [{n}]")
+    chunks = {c.sentence.chunk_id: c.sentence.chunk for c in chosen}
+    citations = tuple(citation(n, chunks[cid], library, marked[cid]) for cid, n in numbers.items())
     text = " ".join(parts) + (f"\n\n{NOT_MEDICAL_ADVICE}" if medical else "")
     return Answer(
         question=retrieval.query.question,
@@ -217,11 +231,11 @@ def compose(retrieval: Retrieval, index: Index) -> Answer:
     )
 
 
-def citation(n: int, chunk: Chunk, index: Index, highlights: Sequence[tuple[int, int]] = ()) -> Citation:
+def citation(n: int, chunk: Chunk, library: Library, highlights: Sequence[tuple[int, int]] = ()) -> Citation:
     return Citation(
         n=n,
         article=chunk.article,
-        title=index.title(chunk.article),
+        title=library.title(chunk.article),
         start=chunk.start,
         end=chunk.end,
         text=chunk.text,
@@ -230,23 +244,22 @@ def citation(n: int, chunk: Chunk, index: Index, highlights: Sequence[tuple[int,
     )
 
 
-def coverage_line(index: Index) -> str:
-    labels = [p.label for p in index.covered]
+def coverage_line(library: Library) -> str:
+    labels = library.covered_labels()
     if not labels:
-        titles = sorted(a.title for a in index.articles.values())
-        return "They are about: " + "; ".join(titles[:8]) + "."
+        return "They are about: " + "; ".join(library.titles()[:8]) + "."
     return "They cover " + _join(labels) + "."
 
 
-def abstention(retrieval: Retrieval, index: Index) -> Answer:
+def abstention(retrieval: Retrieval, library: Library) -> Answer:
     if retrieval.abstain == "uncovered":
-        names = [index.lexicon.poses[p].label for p in retrieval.uncovered if p in index.lexicon.poses]
+        names = [library.label(p) for p in retrieval.uncovered]
         head = f"The articles here don't teach {_join(names)}, so I can't answer that from them."
     else:
         head = "The articles here don't answer that."
     return Answer(
         question=retrieval.query.question,
-        text=f"{head} {coverage_line(index)}",
+        text=f"{head} {coverage_line(library)}",
         citations=(),
         abstained=True,
         hits=retrieval.hits,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -26,7 +27,7 @@ from .generation import (
 )
 from .lexical import LexicalIndex
 from .poses import Lexicon
-from .records import Pose
+from .records import Pose, Sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,3 +120,29 @@ class Index:
     def title(self, article: str) -> str:
         info = self.articles.get(article)
         return info.title if info else article
+
+    def sentence(self, row: int, cosine: float = 0.0, bm25: float = 0.0, passage_rank: int = 0) -> Sentence:
+        """The sentence at ``row`` of the sentence arrays, as a record."""
+        chunk_id = int(self.owner[row])
+        chunk = self.chunks[chunk_id]
+        s, e = chunk.sentences[row - int(self.first_sentence[chunk_id])]
+        text = " ".join(chunk.text[s - chunk.start : e - chunk.start].split())
+        return Sentence(chunk_id, chunk, (int(s), int(e)), text, cosine, bm25, passage_rank)
+
+    def pose_sentences(self, poses: Iterable[str]) -> list[Sentence]:
+        """Every sentence of the passages about ``poses`` (and their variants), in corpus order."""
+        family = {f for p in poses for f in self.lexicon.family(p)}
+        ids = sorted({int(i) for p in family for i in self.by_pose.get(p, ())})
+        rows = (r for i in ids for r in range(int(self.first_sentence[i]), int(self.first_sentence[i + 1])))
+        return [self.sentence(r) for r in rows]
+
+    def label(self, pose_id: str) -> str:
+        """'Hero Pose (Vīrāsana)' for a pose id the lexicon knows, else the id itself."""
+        pose = self.lexicon.poses.get(pose_id)
+        return pose.label if pose else pose_id
+
+    def covered_labels(self) -> list[str]:
+        return [p.label for p in self.covered]
+
+    def titles(self) -> list[str]:
+        return sorted(a.title for a in self.articles.values())

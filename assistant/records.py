@@ -58,6 +58,24 @@ class Chunk:
 
 
 @dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of a passage, with how well it matched the question (0 where not searched)."""
+
+    chunk_id: int
+    chunk: Chunk
+    span: tuple[int, int]  # absolute in the article body, inside the passage
+    text: str  # whitespace collapsed
+    cosine: float = 0.0
+    bm25: float = 0.0
+    passage_rank: int = 0  # rank of its passage in the retrieval (1 = top); 0 = not retrieved
+
+    @property
+    def place(self) -> tuple[str, int]:
+        """Where it stands in the corpus, for reading order."""
+        return (self.chunk.article, self.span[0])
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     """A retrieved passage with its fused score and the ranks each retriever gave it."""
 

@@ -10,7 +10,7 @@ and decide whether the articles answer at all. docs/retrieval.md has the measure
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Protocol
@@ -22,7 +22,7 @@ from . import dense
 from .config import Retriever as Mode
 from .index import Index
 from .lexical import stems, tokenize
-from .records import Hit, Pose
+from .records import Hit, Pose, Sentence
 from .text import words
 
 #: RRF constant (chosen with `eval`, docs/retrieval.md)
@@ -75,23 +75,14 @@ class Query:
 
 
 @dataclass(frozen=True, slots=True)
-class SentenceSignal:
-    """How well one sentence of a top passage matches the question."""
-
-    cosine: float
-    bm25: float
-    passage_rank: int  # 1 = the top passage
-
-
-@dataclass(frozen=True, slots=True)
 class Retrieval:
     query: Query
     hits: tuple[Hit, ...]
     abstain: str = ""  # "", "uncovered" (a pose no article teaches) or "off-topic"
     uncovered: tuple[str, ...] = ()
     best_dense: float = 0.0
-    #: the sentences of the top passages (by row of the index's sentence arrays), with their signals
-    sentences: dict[int, SentenceSignal] = field(default_factory=dict)
+    #: the sentences of the top passages, in ranked-passage order, with their cosine and BM25
+    sentences: tuple[Sentence, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -245,17 +236,17 @@ class Retriever:
 
     def _sentence_signals(
         self, vector: np.ndarray, sentence_bm25: np.ndarray, hits: Sequence[Hit]
-    ) -> dict[int, SentenceSignal]:
-        """Cosine and BM25 of every sentence of ``hits``: what the answer is composed from."""
+    ) -> tuple[Sentence, ...]:
+        """Every sentence of ``hits`` with its cosine and BM25: what the answer is composed from."""
         if not hits:
-            return {}
+            return ()
         rows, bounds = self.index.sentence_rows(np.array([h.chunk_id for h in hits], dtype=np.int64))
         ranks = np.repeat(np.arange(1, len(hits) + 1), np.diff(np.append(bounds, len(rows))))
         cosine = np.asarray(self.index.sentence_vectors[rows] @ vector)
-        return {
-            int(r): SentenceSignal(float(c), float(b), int(rank))
+        return tuple(
+            self.index.sentence(int(r), float(c), float(b), int(rank))
             for r, c, b, rank in zip(rows, cosine.tolist(), sentence_bm25[rows].tolist(), ranks, strict=True)
-        }
+        )
 
     def _off_topic(self, query: Query, hits: Sequence[Hit], best: float) -> bool:
         """Whether the articles do not answer: weak similarity, or middling similarity while

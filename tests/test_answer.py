@@ -69,13 +69,13 @@ def test_wants_cautions_recognises_health_words() -> None:
 
 
 def test_select_keeps_order_and_drops_near_duplicates() -> None:
-    from assistant.answer import Sentence
-    from assistant.records import Chunk
+    from assistant.answer import Candidate
+    from assistant.records import Chunk, Sentence
 
     chunk = Chunk("a", 0, 100, "x" * 100, 10)
 
-    def s(text: str, score: float, at: int, caution: bool = False) -> Sentence:
-        return Sentence(0, chunk, (at, at + 5), text + (" never force it." if caution else "."), score)
+    def s(text: str, score: float, at: int, caution: bool = False) -> Candidate:
+        return Candidate(Sentence(0, chunk, (at, at + 5), text + (" never force it." if caution else ".")), score)
 
     best = s("Hold the pose for thirty seconds", 3.0, 50)
     dup = s("Hold the pose for thirty seconds please", 2.9, 60)
