@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from . import dense, store
+from . import dense, roles, store
 from .chunking import chunk_text
 from .config import Settings
 from .corpus import load_corpus
@@ -29,6 +29,7 @@ from .embedding import Embedder, model_signature, same_model
 from .errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexMissingError
 from .generation import (
     CHUNKS_FILE,
+    ROLES_FILE,
     SENTENCE_VECTORS_FILE,
     VECTORS_FILE,
     first_sentence_rows,
@@ -116,6 +117,7 @@ def is_up_to_date(
         and manifest.get("model", {}).get("precision_setting") == settings.precision
         and manifest.get("chunker") == chunker_settings(settings)
         and manifest.get("lexicon") == lexicon.fingerprint
+        and manifest.get("roles") == roles.fingerprint(manifest.get("model", {}).get("fingerprint", []))
         and {a: m.get("sha256") for a, m in manifest.get("articles", {}).items()} == {a.id: a.sha256 for a in articles}
     )
 
@@ -176,17 +178,24 @@ def build_index(
         old_chunks = [] if force or live is None else read_chunks(live / CHUNKS_FILE)
         taught = _taught(articles, lexicon, {} if force or manifest is None else manifest, lexicon.fingerprint)
         reusable = _reusable_chunks(old_chunks, manifest, articles, settings, lexicon)
+        fingerprint = embedder.fingerprint()
+        if (manifest or {}).get("roles") != roles.fingerprint(fingerprint):
+            reusable = {a: [replace(c, roles=()) for c in cs] for a, cs in reusable.items()}
         chunks = _chunk_all(articles, taught, lexicon, settings, embedder, reusable)
         hashes = [text_hash(c.text) for c in chunks]
-        fingerprint = embedder.fingerprint()
         old = _old_vectors(live, manifest, old_chunks, fingerprint, embedder)
         vectors, sentence_vectors, todo = _embed(chunks, hashes, embedder, old, progress)
+        same_roles = (manifest or {}).get("roles") == roles.fingerprint(fingerprint)
+        role_model = _role_model(live if same_roles else None, embedder)
+        chunks = _with_roles(chunks, sentence_vectors, role_model)
 
         staging = store.new_staging(settings.index_dir)
         try:
             params = dense.choose_params(len(chunks))
             per_article = Counter(c.article for c in chunks)
-            write_generation(staging, chunks, hashes, vectors, sentence_vectors, lexicon, params)
+            write_generation(
+                staging, chunks, hashes, vectors, sentence_vectors, lexicon, params, role_weights=role_model.weights
+            )
             new_manifest = {
                 "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "model": {
@@ -199,6 +208,7 @@ def build_index(
                 },
                 "chunker": chunker_settings(settings),
                 "lexicon": lexicon.fingerprint,
+                "roles": roles.fingerprint(fingerprint),
                 "dense": params,
                 "counts": {"articles": len(articles), "chunks": len(chunks)},
                 "articles": {
@@ -297,6 +307,40 @@ def _reusable_chunks(
         if chunk.article in unchanged:
             out.setdefault(chunk.article, []).append(chunk)
     return out
+
+
+def _role_model(live: Path | None, embedder: Embedder) -> roles.RoleModel:
+    """The live index's sentence-role classifier when it is the same one, else one trained on
+    data/roles.yaml's examples embedded by this model."""
+    if live is not None and (live / ROLES_FILE).is_file():
+        with contextlib.suppress(OSError, ValueError):
+            return roles.RoleModel(np.load(live / ROLES_FILE))
+    labels, texts = zip(*roles.examples(), strict=True)
+    return roles.RoleModel.train(texts, labels, embedder.encode(list(texts)))
+
+
+def _with_roles(chunks: list[Chunk], sentence_vectors: np.ndarray, model: roles.RoleModel) -> list[Chunk]:
+    """Every passage with each sentence's roles: kept where the passage already has them (same
+    classifier), classified from the sentence vectors otherwise."""
+    todo = [i for i, c in enumerate(chunks) if len(c.roles) != len(c.sentences)]
+    if not todo:
+        return chunks
+    first = first_sentence_rows(chunks)
+    rows = np.concatenate([np.arange(first[i], first[i + 1]) for i in todo])
+    found = model.classify(
+        [_sentence_text(chunks[i], s) for i in todo for s in chunks[i].sentences], sentence_vectors[rows]
+    )
+    out = list(chunks)
+    at = 0
+    for i in todo:
+        n = len(chunks[i].sentences)
+        out[i] = replace(chunks[i], roles=tuple(found[at : at + n]))
+        at += n
+    return out
+
+
+def _sentence_text(chunk: Chunk, span: tuple[int, int]) -> str:
+    return " ".join(chunk.text[span[0] - chunk.start : span[1] - chunk.start].split())
 
 
 OldVectors = tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]

@@ -1,10 +1,10 @@
 """The files of one index generation: their names, and writing and reading them.
 
 A generation is a folder: ``chunks.jsonl`` (one passage per line: article, span, text,
-token count, sentence spans, poses, content hash), passage and sentence vectors (``.npy``,
-memory-mapped when read), the FAISS index, two BM25 indexes (passages and sentences) and the
-pose lexicon it was tagged with. ``store`` publishes and checks generations; ``build`` fills
-them; ``index`` reads them.
+token count, sentence spans, poses, each sentence's roles, content hash), passage and sentence
+vectors (``.npy``, memory-mapped when read), the FAISS index, two BM25 indexes (passages and
+sentences), the pose lexicon it was tagged with, and the sentence-role classifier's weights.
+``store`` publishes and checks generations; ``build`` fills them; ``index`` reads them.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ DENSE_FILE = "dense.faiss"
 LEXICAL_DIR = "lexical"
 SENTENCE_LEXICAL_DIR = "lexical-sentences"
 POSES_FILE = "poses.json"
+#: the sentence-role classifier the passages were tagged with (kept so a later build need not retrain)
+ROLES_FILE = "roles.npy"
 
 
 def read_chunks(path: Path) -> list[Chunk]:
@@ -35,8 +37,9 @@ def read_chunks(path: Path) -> list[Chunk]:
         for line in f:
             r = json.loads(line)
             sentences = tuple((int(s), int(e)) for s, e in r["sentences"])
+            roles = tuple(tuple(str(x) for x in rs) for rs in r.get("roles", ()))
             chunks.append(
-                Chunk(r["article"], r["start"], r["end"], r["text"], r["tokens"], sentences, tuple(r["poses"]))
+                Chunk(r["article"], r["start"], r["end"], r["text"], r["tokens"], sentences, tuple(r["poses"]), roles)
             )
     return chunks
 
@@ -56,6 +59,7 @@ def write_generation(
     params: dict[str, Any],
     *,
     lexical: tuple[LexicalIndex, LexicalIndex] | None = None,
+    role_weights: np.ndarray | None = None,
 ) -> None:
     """Write every index file into ``folder`` (BM25 indexes built here unless ``lexical`` gives them)."""
     with (folder / CHUNKS_FILE).open("w", encoding="utf-8") as f:
@@ -68,6 +72,7 @@ def write_generation(
                 "tokens": chunk.tokens,
                 "sentences": chunk.sentences,
                 "poses": chunk.poses,
+                "roles": chunk.roles,
                 "hash": h,
             }
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -81,3 +86,5 @@ def write_generation(
         (folder / name).mkdir()
         index.save(folder / name)
     (folder / POSES_FILE).write_text(json.dumps(lexicon.to_dicts(), ensure_ascii=False), encoding="utf-8")
+    if role_weights is not None:
+        np.save(folder / ROLES_FILE, role_weights)

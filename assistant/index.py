@@ -125,9 +125,11 @@ class Index:
         """The sentence at ``row`` of the sentence arrays, as a record."""
         chunk_id = int(self.owner[row])
         chunk = self.chunks[chunk_id]
-        s, e = chunk.sentences[row - int(self.first_sentence[chunk_id])]
+        at = row - int(self.first_sentence[chunk_id])
+        s, e = chunk.sentences[at]
         text = " ".join(chunk.text[s - chunk.start : e - chunk.start].split())
-        return Sentence(chunk_id, chunk, (int(s), int(e)), text, cosine, bm25, passage_rank)
+        roles = chunk.roles[at] if chunk.roles else ()
+        return Sentence(chunk_id, chunk, (int(s), int(e)), text, cosine, bm25, passage_rank, roles)
 
     def pose_sentences(self, poses: Iterable[str]) -> list[Sentence]:
         """Every sentence of the passages about ``poses`` (and their variants), in corpus order."""

@@ -55,6 +55,7 @@ class Chunk:
     tokens: int
     sentences: tuple[tuple[int, int], ...] = ()  # absolute spans of the sentences inside
     poses: tuple[str, ...] = ()  # pose ids the passage is about
+    roles: tuple[tuple[str, ...], ...] = ()  # per sentence: what it is for (roles.ROLES); () until classified
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,7 @@ class Sentence:
     cosine: float = 0.0
     bm25: float = 0.0
     passage_rank: int = 0  # rank of its passage in the retrieval (1 = top); 0 = not retrieved
+    roles: tuple[str, ...] = ()  # what it is for: steps, hold, easier, ... or none (roles.ROLES)
 
     @property
     def place(self) -> tuple[str, int]:

@@ -13,23 +13,33 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from assistant.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "articles"
 
 
-def main(argv: list[str]) -> int:
+@contextmanager
+def with_fixtures() -> Iterator[list[str]]:
+    """A temporary corpus (corpus/ plus the fixture articles) built into a temporary index;
+    yields the ``--corpus``/``--index`` arguments for the CLI."""
     with tempfile.TemporaryDirectory(prefix="unseen-") as tmp:
         corpus, index = Path(tmp) / "corpus", Path(tmp) / "index"
         shutil.copytree(ROOT / "corpus", corpus)
-        for article in sorted((ROOT / "tests" / "fixtures" / "articles").iterdir()):
+        for article in sorted(FIXTURES.iterdir()):
             shutil.copy(article, corpus / article.name)
         where = ["--corpus", str(corpus), "--index", str(index)]
-        status = cli(["build", *where])
-        if status:
-            return status
+        if cli(["build", *where]):
+            raise SystemExit("the build failed")
+        yield where
+
+
+def main(argv: list[str]) -> int:
+    with with_fixtures() as where:
         return cli(["eval", "--answers", str(ROOT / "eval" / "answers-unseen.jsonl"), *where, *argv])
 
 

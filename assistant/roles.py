@@ -1,0 +1,186 @@
+"""What each sentence of an article is for: steps, hold time, props, cautions, ... or not an answer.
+
+Two signals, combined by a small classifier:
+
+- **cue words** (below): general English and yoga wording for each role ("hold ... for N
+  breaths", "avoid", "inhale", "subscribe"), never one article's phrasing;
+- **the sentence's meaning**: its vector from the embedding model.
+
+The classifier is one logistic regression per role over [cues, heading, vector], trained at
+build time on the example sentences in data/roles.yaml (embedded by the same model), so it
+works with any embedding model. Headings, questions and lines that say nothing about a pose
+are ``none``: never quoted. docs/answers.md has the measurements behind each choice.
+
+Pure: the vectors come in as arrays; nothing here loads a model or reads the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import yaml
+
+ROLES = ("steps", "hold", "easier", "deeper", "benefits", "cautions", "breathing", "why", "naming", "none")
+NONE = "none"
+#: a role is given when the classifier's probability reaches this (chosen with eval/roles.py)
+THRESHOLD = 0.3
+#: bump when the cue words or the features change, so a build recomputes every sentence's roles
+VERSION = 1
+
+_NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|sixty|a few|several)"
+_ACTIONS = (
+    "begin|start|stand|sit|kneel|lie|lay|place|put|bring|step|move|press|push|lift|lower|raise|reach|extend|"
+    "straighten|bend|fold|turn|rotate|draw|keep|let|relax|rest|walk|shift|tuck|spread|tense|stretch|allow|"
+    "make sure|release|seal|ground|gaze|look|roll|interlace|hug|slide|come|hinge|square|pull|flex|sink|"
+    "cross|bounce|repeat|follow|imagine|feel|grasp|clasp|hold|drop|root|open|engage|squeeze|point|check|go|take|use|try"
+)
+#: spoken openers before an instruction: "So, now you're going to ...", "Let's ..."
+_LEAD = r"^(?:(?:so|now|then|and|okay|ok|alright|next|first|finally|slowly|gently|once|initially)[,]?\s+)*"
+_WHO = (
+    r"(?:you(?:['’]re| are)? (?:going to|gonna|want to|will|should|can|need to) |"
+    r"we(?:['’]re| are)? going to |let['’]?s |we['’]ll |i['’]m going to )?"
+)
+
+CUES: dict[str, tuple[str, ...]] = {
+    "steps": (
+        _LEAD + _WHO + rf"(?:{_ACTIONS})\b",
+        r"^(?:to (?:come out|release|exit|get out)|from (?:a|an|the) \w+ (?:position|pose|stance))",
+        r"^(?:on|with) (?:an?|each|the|your) (?:next )?(?:inhal\w*|exhal\w*)\b",
+        r"\b(?:should be placed|is placed|are placed|faces? forward|is extended|are raised|stays? (?:straight|bent))\b",
+        r"^(?:your|the) \w+(?: \w+)? (?:should|must) ",
+        r"^(?:wrists|hands|feet|knees|hips|shoulders|heels|toes|arms|legs) (?:under|over|together|apart|on)\b",
+    ),
+    "hold": (
+        rf"\b(?:hold|stay|remain|keep|rest)\w*\b[^.]{{0,60}}\b{_NUMBER}\b[^.]{{0,20}}\b(?:seconds?|minutes?|breaths?|counts?|times?)\b",
+        r"\b(?:\d+\s*(?:-|to|–)\s*)?\d+\s*(?:seconds?|minutes?|mins?|breaths?)\b",
+        rf"\b{_NUMBER}(?: to {_NUMBER})? (?:seconds?|minutes?|breaths?)\b",
+        r"\b(?:hold|stay)\w* (?:in )?(?:it|this|the pose|the position|there|here)? ?(?:for )?as long as\b",
+    ),
+    "easier": (
+        r"\b(?:blocks?|blankets?|bolsters?|towels?|straps?|cushions?|pillows?|chair|wall|book|props?|padding|pad\w*|support\w*)\b",
+        r"\b(?:modif\w+|beginners?|easier|gentler|instead|alternative)\b",
+        r"\bif (?:you|your)\b[^.]*\b(?:can['’]?t|cannot|don['’]?t|doesn['’]?t|too|not able|unable|new|tight|stiff|"
+        r"sensitive|uncomfortable)\b",
+        r"\b(?:bend your knees|keep (?:your|the) knees? bent|shorten|wider|widen\w*)\b",
+    ),
+    "deeper": (
+        r"\b(?:deepen\w*|deeper|intensif\w*|intensity|intense|advanced|more challeng\w*|challenge|further|"
+        r"full expression|more demanding|harder|recline|reclining|reclined)\b",
+        r"\bas you (?:get|become) more flexible\b",
+        r"\b(?:there is a|a|another) variation\b",
+    ),
+    "benefits": (
+        r"(?<!^)(?<!you )(?<!to )\b(?:stretch(?:es)? (?:the|your|out the)|deep stretch)\b",
+        r"\b(?:benefit\w*|improv\w*|strengthen\w*|opens? (?:the|your|up)|opening|relie\w+|calm\w*|therapeutic|"
+        r"good for|great (?:pose |stretch )?for|loosen\w*|tones?|lengthen\w*|energi\w*|stress|digest\w*|circulation|"
+        r"flexib\w+|reduc\w+|works the|builds?)\b",
+        r"\bhelp(?:s|ing)? (?:to )?(?:\w+ )?(?:lower|reduce|improve|relieve|ease|release|allay|strengthen)\b",
+    ),
+    "cautions": (
+        r"\b(?:(?:those|people|anyone|anybody) with|if you (?:have|are|feel|suffer)|"
+        r"if (?:it|this) (?:hurts|is painful)|important (?:to|that)|patience|instead of)\b",
+        r"\b(?:avoid\w*|contraindicat\w*|cautions?|careful|never|injur\w*|hurt\w*|forc\w+|strain\w*|"
+        r"not (?:advised|recommended)|skip|glaucoma|back (?:off|out)|stop|risk\w*|dangerous|unsafe|don['’]?t push|"
+        r"push (?:yourself|it) (?:to|too) hard|listen to your body|pinch\w*|difficult for|challenging pose for|"
+        r"immediately|right away)\b",
+    ),
+    "breathing": (r"\b(?:breath\w*|breathe|breathing|inhal\w*|exhal\w*|ujjayi)\b",),
+    "why": (
+        r"\b(?:because|reason|in order to|muscles?|flexors?|pelvi\w+|spine|spinal|vertebra\w*|tendons?|ligaments?|"
+        r"joints?|anatom\w*|lumbar|attach\w*|pressure|tilt|gravity|traction|quadriceps|hamstrings?|glute\w*|psoas|"
+        r"so that|which means|that way|matters)\b",
+    ),
+    "naming": (
+        r"\b(?:sanskrit|means|meaning|translat\w*|called|known as|names?|comes? from|the word|in english|"
+        r"preparatory pose|follow-up pose|counter ?pose|resembles?)\b",
+        r"^(?:[A-Z]\w+(?: [A-Z]\w+)*|this|it)(?: pose)?(?: \([^)]*\))?(?:,? or [^,]+,)? is (?:a|an|the|one of)\b"
+        r"[^.]*\b(?:pose|posture|asana|stretch|bend|backbend|twist|inversion|balance)\b",
+    ),
+    "none": (
+        r"\b(?:subscribe|newsletter|comments?|affiliate|commission|click|download|share this|"
+        r"follow (?:me|us|her|him)|instagram|facebook|youtube|twitter|pinterest|tiktok|channel|video|article|blog|"
+        r"this post|the post|©|copyright|"
+        r"rights reserved|cookies?|privacy|e-?mail|updated|posted|about the author|related posts?|read more|welcome|"
+        r"thanks for|thank you for|hi,? i['’]?m|i['’]?m going to show|just showed|i hope this helps|message me|"
+        r"my (?:cat|dog|husband|wife|kids|family)|shop|schedules?|prices?|certified|lives in|hobbies|series|part \d)\b",
+    ),
+}
+_COMPILED = {role: tuple(re.compile(p, re.IGNORECASE) for p in patterns) for role, patterns in CUES.items()}
+
+
+def cues(text: str) -> tuple[bool, ...]:
+    """Per role (in ROLES order): does the sentence use that role's cue words?"""
+    return tuple(any(p.search(text) for p in _COMPILED[role]) for role in ROLES)
+
+
+def is_heading(text: str) -> bool:
+    """A heading, a label or a question: under four words, a short line without an end mark, or '?'."""
+    n = len(text.split())
+    return n < 4 or (text[-1:] not in ".!…)\"'’”" and n < 9) or text.rstrip().endswith("?")
+
+
+def features(texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+    """[cue per role, heading, vector] per sentence: what the classifier reads."""
+    flags = np.array([[*cues(t), is_heading(t)] for t in texts], dtype=np.float32).reshape(len(texts), len(ROLES) + 1)
+    return np.hstack([flags, np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)])
+
+
+@lru_cache(maxsize=1)
+def examples() -> tuple[tuple[str, str], ...]:
+    """(role, sentence) pairs from data/roles.yaml."""
+    data = yaml.safe_load(resources.files("assistant").joinpath("data/roles.yaml").read_text("utf-8"))
+    return tuple((role, str(text)) for role in ROLES for text in data["roles"].get(role, ()))
+
+
+def fingerprint(model: Sequence[float]) -> str:
+    """Identifies the classifier: examples, cue words, version and the embedding model's fingerprint."""
+    h = hashlib.sha256(f"{VERSION}|{THRESHOLD}|{sorted(CUES.items())}|{examples()}".encode())
+    h.update(np.asarray(model, dtype=np.float32).round(4).tobytes())
+    return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class RoleModel:
+    """One logistic regression per role (weights: features + 1 bias row, by role)."""
+
+    weights: np.ndarray
+
+    @classmethod
+    def train(cls, texts: Sequence[str], labels: Sequence[str], vectors: np.ndarray) -> RoleModel:
+        """Fit on example sentences with one role each: full-batch gradient descent from zero,
+        so the same examples and vectors always give the same model."""
+        x = _with_bias(features(texts, vectors))
+        y = np.array([[label == role for role in ROLES] for label in labels], dtype=np.float32)
+        w = np.zeros((x.shape[1], len(ROLES)), dtype=np.float32)
+        for _ in range(3000):
+            p = 1.0 / (1.0 + np.exp(-(x @ w)))
+            w -= 0.5 * (x.T @ (p - y) / len(x) + 0.01 * w)
+        return cls(w)
+
+    def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        if not len(texts):
+            return np.zeros((0, len(ROLES)), dtype=np.float32)
+        return 1.0 / (1.0 + np.exp(-(_with_bias(features(texts, vectors)) @ self.weights)))
+
+    def classify(self, texts: Sequence[str], vectors: np.ndarray) -> list[tuple[str, ...]]:
+        """The roles of each sentence: ``none`` for headings and questions, and where ``none`` is
+        likelier than any other role; else every role at or above THRESHOLD (at least the likeliest)."""
+        out: list[tuple[str, ...]] = []
+        for text, p in zip(texts, self.probabilities(texts, vectors), strict=True):
+            content = p[:-1]
+            if is_heading(text) or p[-1] >= content.max():
+                out.append((NONE,))
+                continue
+            found = tuple(role for role, q in zip(ROLES[:-1], content, strict=True) if q >= THRESHOLD)
+            out.append(found or (ROLES[int(content.argmax())],))
+        return out
+
+
+def _with_bias(x: np.ndarray) -> np.ndarray:
+    return np.hstack([x, np.ones((len(x), 1), dtype=np.float32)])
