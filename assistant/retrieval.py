@@ -1,7 +1,7 @@
 """From a question (and the chat so far) to ranked passages, or a reasoned abstention.
 
-Stages: understand the question (poses named or carried over from the chat, colloquial
-words bridged to the articles' words), find candidates (FAISS, BM25 over passages and over
+Stages: understand the question (assistant/query.py; poses the chat was about are carried
+over here), find candidates (FAISS, BM25 over passages and over
 sentences), rank passages about the asked-about pose first, each group by reciprocal-rank
 fusion of four signals (passage and best-sentence cosine, passage and best-sentence BM25),
 and decide whether the articles answer at all. docs/retrieval.md has the measurements.
@@ -11,19 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from typing import Protocol
 
 import numpy as np
-import yaml
 
 from . import dense
 from .config import Retriever as Mode
 from .index import Index
-from .lexical import stems, tokenize
+from .lexical import tokenize
+from .query import Query, QueryReader, bridge, key_words
 from .records import Hit, Pose, Sentence
-from .text import words
 
 #: RRF constant (chosen with `eval`, docs/retrieval.md)
 RRF_K = 10
@@ -41,37 +38,10 @@ MIN_DENSE_CONFIDENT = 0.60
 MIN_SUPPORT = 0.6
 #: a question about a pose the articles teach is off-topic only with no key word in common
 MIN_DENSE_WITH_POSE = 0.30
-#: words for "a pose": in every article, so they rank nothing (left out of the BM25 query)
-POSE_WORDS = frozenset(tokenize("yoga pose poses posture postures asana asanas"))
-#: words every question here could use; they say nothing about whether the articles answer it
-DOMAIN = POSE_WORDS | frozenset(tokenize("stretch stretching exercise practice practise class"))
-#: question words that say nothing about the topic
-GENERIC = frozenset(
-    tokenize(
-        "pose poses yoga asana posture do doing how what which why when where should can could would "
-        "much many long good bad best better way ways thing things get make tell know need want like "
-        "feel feeling help also just really about ok okay please thanks anyone someone use used using one ones"
-    )
-)
 
 
 class QueryEncoder(Protocol):
     def encode_query(self, text: str) -> np.ndarray: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Query:
-    """What the retriever understood of the question."""
-
-    question: str
-    named: tuple[str, ...]  # poses the question names
-    carried: tuple[str, ...]  # poses of the conversation, when the question names none
-    tokens: tuple[str, ...]  # BM25 query (question words twice, bridged words once)
-    topic: str = ""  # the question without the pose's name, for ranking passages about the pose
-
-    @property
-    def poses(self) -> tuple[str, ...]:
-        return self.named or self.carried
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,32 +53,6 @@ class Retrieval:
     best_dense: float = 0.0
     #: the sentences of the top passages, in ranked-passage order, with their cosine and BM25
     sentences: tuple[Sentence, ...] = ()
-
-
-@lru_cache(maxsize=1)
-def expansions() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
-    """(trigger phrase, words to add) pairs from data/expansions.yaml, all stemmed. Triggers keep
-    their function words, so "why should" does not fire on every "should"."""
-    data = yaml.safe_load(resources.files("assistant").joinpath("data/expansions.yaml").read_text("utf-8"))
-    rules = []
-    for entry in data["expansions"]:
-        add = tuple(t for phrase in entry["add"] for t in tokenize(str(phrase)) if t not in GENERIC | DOMAIN)
-        for phrase in entry["when"]:
-            trigger = tuple(stems(str(phrase)))
-            if trigger:
-                rules.append((trigger, add))
-    return tuple(rules)
-
-
-def bridge(text: str) -> list[str]:
-    """Words the articles use for what ``text`` says ('feet hurt' -> towel, padding, ...)."""
-    tokens = stems(text)
-    added: list[str] = []
-    for trigger, add in expansions():
-        n = len(trigger)
-        if any(tuple(tokens[i : i + n]) == trigger for i in range(len(tokens) - n + 1)):
-            added.extend(t for t in add if t not in added)
-    return added
 
 
 def rrf(rankings: Sequence[Sequence[int]], k: float | None = None) -> dict[int, float]:
@@ -163,35 +107,14 @@ class Retriever:
         covered = {p.id for p in index.covered}
         self._covered_family = {f for p in covered for f in index.lexicon.family(p)}
         self._focus_cache: dict[frozenset[str], np.ndarray | None] = {}
+        self._reader = QueryReader(index.lexicon, bridges=bridges, strip_names=strip_names)
 
     # -- understanding -------------------------------------------------------------------------
     def understand(self, question: str, history: Sequence[str] = ()) -> Query:
-        named, topic = self._topic(question)
+        reader = self._reader
+        named, topic = reader.topic(question)
         carried = () if named else self._conversation_poses(history)
-        if history and not self._key_words(topic):
-            # an elliptical follow-up ("and for the pyramid one?") asks the earlier question again
-            for turn in reversed(history):
-                earlier = self._topic(turn)[1]
-                if self._key_words(earlier):
-                    topic = f"{topic} {earlier}"
-                    break
-        ranked = [w for w in tokenize(topic) if w not in POSE_WORDS]
-        tokens = tuple(ranked * 2) + (tuple(bridge(topic)) if self.bridges else ())
-        return Query(question, named, carried, tokens, topic)
-
-    def _topic(self, text: str) -> tuple[tuple[str, ...], str]:
-        """The poses ``text`` names, and ``text`` without their names: a pose is handled by the
-        focus on its passages, which are then ranked by what is asked about it."""
-        mentions = self.index.lexicon.mentions(text)
-        named = tuple(dict.fromkeys(m.pose for m in mentions))
-        all_words = words(text.replace("-", " "))
-        in_name = {i for m in mentions for i in range(m.first, m.last)}
-        topic = [w for i, w in enumerate(all_words) if i not in in_name] if self.strip_names else all_words
-        return named, " ".join(topic if tokenize(" ".join(topic)) else all_words)
-
-    @staticmethod
-    def _key_words(topic: str) -> set[str]:
-        return {w for w in tokenize(topic) if w not in GENERIC and w not in DOMAIN and not w.isdigit()}
+        return reader.read(question, named, topic, carried, history)
 
     def _conversation_poses(self, history: Sequence[str]) -> tuple[str, ...]:
         """The poses of the latest earlier turn that names one; else those its top passage is about."""
@@ -261,7 +184,7 @@ class Retriever:
     def _support(self, query: Query, hits: Sequence[Hit]) -> float:
         """Share of the question's key words found in ``hits`` (directly or through a bridge)."""
         names = {w for p in query.poses for w in tokenize(self._label(p))}
-        key = self._key_words(query.topic) - names
+        key = key_words(query.topic) - names
         if not key:
             return 1.0
         found = {w for h in hits for w in tokenize(h.chunk.text)}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.pipeline import Assistant
-from assistant.retrieval import bridge, rrf, top_ids
+from assistant.query import bridge
+from assistant.retrieval import rrf, top_ids
 
 
 def test_rrf_sums_reciprocal_ranks() -> None:
