@@ -14,7 +14,7 @@ import yaml
 
 from .errors import CorpusError
 from .records import Pose
-from .text import fold, words
+from .text import fold, word_spans, words
 
 LEXICON_FILE = "poses.yaml"
 
@@ -110,6 +110,15 @@ class Lexicon:
             else:
                 i += 1
         return found
+
+    def blank(self, text: str) -> str:
+        """``text`` folded, with every pose name in it replaced by the word 'pose', so that what
+        is asked can be read apart from what it is asked about ('chair pose' is not a prop)."""
+        folded = fold(text.replace("-", " "))
+        spans = word_spans(folded)
+        for m in reversed(self.mentions(text)):
+            folded = folded[: spans[m.first][1]] + "pose" + folded[spans[m.last - 1][2] :]
+        return folded
 
     def find(self, text: str) -> tuple[str, ...]:
         """Ids of the poses ``text`` names, in order of first mention, without repeats."""

@@ -50,13 +50,20 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded word tokens, possessive 's dropped: "Hero's pose" -> ['hero', 'pose']."""
+    return [w for w, _, _ in word_spans(fold(text))]
+
+
+def word_spans(folded: str) -> list[tuple[str, int, int]]:
+    """The tokens of :func:`words` with their ``[start, end)`` in ``folded`` (text already folded)."""
     out = []
-    for w in _WORD.findall(fold(text)):
-        w = w.replace("’", "'")
+    for m in _WORD.finditer(folded):
+        w = m.group().replace("’", "'")
         if w.endswith("'s"):
             w = w[:-2]
-        out.append(w.replace("'", ""))
-    return [w for w in out if w]
+        w = w.replace("'", "")
+        if w:
+            out.append((w, m.start(), m.end()))
+    return out
 
 
 def collapse_for_match(text: str) -> tuple[str, list[int]]:
