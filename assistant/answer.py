@@ -1,9 +1,16 @@
 """Composing an answer from the articles' own sentences, each cited to its passage.
 
-Pure: takes a retrieval and a ``Library`` (titles, a pose's sentences, what is covered; a loaded
-``Index`` is one) and returns an ``Answer``. Every [n] names a citation
-whose span is an exact passage of an article, and every cited sentence lies inside that
-passage, so citations are correct by construction.
+What the question asks for (``query.intent``) decides which sentences answer it: those whose
+role (assistant/roles.py) matches come first, the single best direct answer leads, and a
+sentence that is no answer (a heading, a greeting, a bio, a call to subscribe) is never
+quoted. Steps of a whole procedure read in the article's order; cautions come last, except
+for "can I ... with <condition>" questions, where the contraindication leads and no benefit
+claim follows. Two to four sentences that answer are preferred over six that might; when
+nothing answers well enough the answer says so. docs/answers.md has the measurements.
+
+Pure: takes a retrieval and a ``Library`` (titles, a pose's and an article's sentences, what is
+covered; a loaded ``Index`` is one) and returns an ``Answer``. Every [n] names a citation whose
+span is an exact passage of an article, and every cited sentence lies inside that passage.
 """
 
 from __future__ import annotations
@@ -13,55 +20,64 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from . import roles
+from .intent import health_words, understand
 from .lexical import tokenize
+from .query import DOMAIN, GENERIC
 from .records import Answer, Chunk, Citation, Sentence
 from .retrieval import Retrieval
+from .text import fold
 
-MIN_SENTENCES = 2
-MAX_SENTENCES = 4
-#: room for the cautions a pain or health question gets
-MAX_WITH_CAUTIONS = 6
-#: a further sentence must score at least this share of the best one
-RELATIVE_FLOOR = 0.6
-#: sentence score = cosine/best + BM25/best + PASSAGE_PRIOR/passage rank (+ STEP_BONUS)
-PASSAGE_PRIOR = 0.6
-STEP_BONUS = 0.4
+#: sentences in an answer, by what the question asks for (a whole procedure gets more)
+MAX_SENTENCES = 3
+MAX_STEPS = 5
+#: sentences that are not instructions, between two that are, in one procedure
+RUN_GAP = 2
+LIMITS = {"naming": 2, "general": 2, "steps": 2, "condition": 2, "definition": 1, "hold": 4, "pain": 4}
+#: a further sentence must score at least this share of the lead (relevance plus bonuses); hold
+#: times are all answers to "how long", however they are worded
+RELATIVE_FLOOR = 0.8
+FLOORS = {"hold": 0.5}
+
+#: relevance = cosine/best + BM25_WEIGHT * BM25/best + PASSAGE_PRIOR/passage rank
+BM25_WEIGHT = 0.5
+PASSAGE_PRIOR = 0.3
+#: added to the relevance of a sentence whose role answers the question (its first role / another)
+ROLE_BONUS = (0.5, 0.25)
+#: for "what is <pose>?", added for a sentence that says what the pose is ("<pose> is a ...")
+DESCRIBES_BONUS = 0.5
+#: for "it hurts" and "make it easier" questions, added for a sentence that names a prop
+PROP_BONUS = 0.3
+_PROP = re.compile(
+    r"\b(blocks?|blankets?|bolsters?|towels?|straps?|cushions?|pillows?|books?|chairs?|wall|props?|padding)\b",
+    re.IGNORECASE,
+)
+#: in a follow-up, added for a passage like what the earlier question asked (times its share of the best)
+CONTEXT_BONUS = 0.6
+#: below this cosine with the question, a lead sentence does not answer it (calibrated with eval --answers)
+MIN_LEAD_COSINE = 0.25
 NOT_MEDICAL_ADVICE = (
     "Note: these articles are not medical advice; with pain, an injury, pregnancy or a health "
     "condition, ask a doctor or physiotherapist."
 )
-_MEDICAL = re.compile(
-    r"\b(pain\w*|hurt\w*|ache\w*|aching|sore\w*|injur\w*|pregnan\w*|expecting|medical|condition\w*|"
-    r"surgery|arthritis|disease|blood pressure|hypertension|heart|asthma|diabet\w*|menopaus\w*|"
-    r"headache\w*|migraine\w*|sciatica|hernia\w*|doctor|safe|unsafe|dangerous|contraindicat\w*)\b",
-    re.IGNORECASE,
-)
-_CAUTION = re.compile(
-    r"\b(pain|painful|injur\w*|contraindicat\w*|caution\w*|never|avoid|don[’']?t push|immediately|"
-    r"right away|aggressively|force|careful|strain|listen to your body|back out)\b",
-    re.IGNORECASE,
-)
-_HOW_TO = re.compile(
-    r"\b(how (do|should|can|would) (i|you|we)\b(?! (know|tell))|how to|steps?|instructions?|get into|set up)",
-    re.IGNORECASE,
-)
-_STEP = re.compile(
-    r"((so|now|and|then),? )*(you[’']?re going to |you want to |you (can|should) )?"
-    r"(begin|start|kneel|sit|place|move|press|hold|keep|lean|push|bring|reach|walk|straighten|seal|draw|"
-    r"let|lift|release|tense|allow|make sure|then|on an exhale|slowly|once|initially|to come out|repeat|"
-    r"follow|put|extend|inhale|exhale|lay|rest|lower|raise)\b",
-    re.IGNORECASE,
-)
-#: sentences about the article rather than the pose
+#: sentences about the article rather than the pose (a guard beside the 'none' role)
 _META = re.compile(
-    r"(going to show you|just showed you|here[’']?s (a|an|how|what)\b|"
+    r"(here[’']?s (a|an|how|what)\b|"
     r"\b(this|the)( free| short| quick| following)? (article|video|post|clip|video clip)\b|"
-    r"step-by-step introduction|help you get started|read my article|let us know|visual learners|"
-    r"\bsubscribe\b|\bnewsletter\b|\bcomments?\b)",
+    r"read my (article|post)|let us know|\bsubscribe\b|\bnewsletter\b|\bcomments?\b)",
     re.IGNORECASE,
 )
-#: sentences that name contraindications outright come first among the cautions
-_EXPLICIT = re.compile(r"\b(contraindicat\w*|caution\w*)\b", re.IGNORECASE)
+#: cautions that name contraindications outright lead a health-condition answer
+_EXPLICIT = re.compile(
+    r"\b(contraindicat\w*|cautions?|avoid\w*|should not|shouldn[’']?t|skip|not (advised|recommended))\b",
+    re.IGNORECASE,
+)
+#: the first instruction of a procedure ("Begin by kneeling", "So, start on all fours")
+_START = re.compile(
+    r"^(?:(?:so|now|first|okay|ok|alright|slowly|gently),? )*(?:let['’]?s )?"
+    r"(?:begin|start|kneel|stand|lie|sit|come (?:on)?to|from (?:a|an|the) \w+ (?:position|pose|stance)|step)\b",
+    re.IGNORECASE,
+)
 
 
 class Library(Protocol):
@@ -69,6 +85,11 @@ class Library(Protocol):
 
     def title(self, article: str) -> str: ...
     def pose_sentences(self, poses: Iterable[str]) -> list[Sentence]: ...
+    def article_sentences(self, article: str) -> list[Sentence]: ...
+    def family(self, pose_id: str) -> set[str]: ...
+    def names(self, pose_id: str) -> list[str]: ...
+    def article_poses(self, article: str) -> tuple[str, ...]: ...
+    def previous(self, sentence: Sentence) -> Sentence | None: ...
     def label(self, pose_id: str) -> str: ...
     def covered_labels(self) -> list[str]: ...
     def titles(self) -> list[str]: ...
@@ -76,10 +97,12 @@ class Library(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A sentence that could go into the answer, and how well it answers."""
+    """A sentence that could go into the answer: how relevant it is, and how well it answers."""
 
     sentence: Sentence
-    score: float = 0.0
+    relevance: float = 0.0
+    score: float = 0.0  # relevance + role and follow-up bonuses
+    match: int = 0  # 2: its role is the question's first; 1: another of the question's roles; 0: none
 
     @property
     def text(self) -> str:
@@ -93,66 +116,101 @@ class Candidate:
     def place(self) -> tuple[str, int]:
         return self.sentence.place
 
-    @property
-    def caution(self) -> bool:
-        return bool(_CAUTION.search(self.text))
+    def has(self, role: str) -> bool:
+        return role in self.sentence.roles
 
 
 def wants_cautions(question: str) -> bool:
     """The question mentions pain, injury, pregnancy or a health condition."""
-    return bool(_MEDICAL.search(question))
+    return understand(question).medical
 
 
-def usable(text: str) -> bool:
+def usable(sentence: Sentence) -> bool:
     """A sentence that can stand in an answer: some words, not a heading (a short line without
-    an end mark), not a question, not talk about the article itself ("I'm going to show you")."""
+    an end mark), not a question, not talk about the article itself, and not a 'none' role."""
+    text = sentence.text
     n = len(text.split())
     ends = text[-1] in ".!…)\"'’”"
-    return n >= 4 and (ends or n >= 9) and not text.endswith("?") and bool(tokenize(text)) and not _META.search(text)
+    return (
+        n >= 4
+        and (ends or n >= 9)
+        and not text.endswith("?")
+        and bool(tokenize(text))
+        and not _META.search(text)
+        and "none" not in sentence.roles
+    )
 
 
-def candidates(retrieval: Retrieval) -> list[Candidate]:
-    """The usable sentences of the top passages, best first. A sentence scores its cosine and
-    BM25 relative to the best of each, plus a little for its passage's rank, plus a bonus for
-    instructions when the question asks how to do something."""
-    found = retrieval.sentences
+def candidates(retrieval: Retrieval, library: Library) -> list[Candidate]:
+    """The usable sentences retrieval found, best first: when the question names poses, those of
+    articles that teach them (else of passages that mention them). Relevance is cosine and BM25
+    relative to the best of each, plus a little for
+    the passage's rank; the score adds ROLE_BONUS for a role that answers the question and, in a
+    follow-up, CONTEXT_BONUS for a passage like what the earlier question asked."""
+    query = retrieval.query
+    found = [s for s in dict((s.span, s) for s in retrieval.sentences).values() if usable(s)]
+    family = {f for p in query.poses for f in library.family(p)}
+    taught = [s for s in found if family & set(library.article_poses(s.chunk.article))]
+    found = taught or [s for s in found if family & set(s.chunk.poses)] or found
     if not found:
         return []
     top_cosine = max(max(s.cosine for s in found), 1e-6)
     top_bm25 = max(max(s.bm25 for s in found), 1e-6)
-    how_to = bool(_HOW_TO.search(retrieval.query.question))
+    top_context = max(max(s.context for s in found), 1e-6)
+    roles = query.intent.roles
+    primary = 2 if query.intent.kind == "pain" else 1  # for pain, what to do and when to stop weigh alike
+    asked = set(tokenize(query.topic)) - GENERIC - DOMAIN
+    names = [n for p in query.poses for n in library.names(p)]
+    naming = query.intent.kind in {"naming", "comparison"}
+    remedy = query.intent.kind in {"easier", "pain"}
     out = []
-    for sentence in found:
-        if not usable(sentence.text):
-            continue
-        score = max(sentence.cosine, 0.0) / top_cosine + sentence.bm25 / top_bm25
-        score += PASSAGE_PRIOR / sentence.passage_rank
-        if how_to and _STEP.match(sentence.text):
-            score += STEP_BONUS
-        out.append(Candidate(sentence, score))
+    for s in found:
+        relevance = max(s.cosine, 0.0) / top_cosine + BM25_WEIGHT * s.bm25 / top_bm25
+        relevance += PASSAGE_PRIOR / s.passage_rank if s.passage_rank else 0.0
+        match = 2 if set(roles[:primary]) & set(s.roles) else 1 if set(roles[primary:]) & set(s.roles) else 0
+        if query.intent.kind == "pain" and _EXPLICIT.search(s.text) and not asked & set(tokenize(s.text)):
+            match = 0  # who should avoid the pose is no answer to "it hurts here", unless it names the place
+        score = relevance + (ROLE_BONUS[0] if match == 2 else ROLE_BONUS[1] if match else 0.0)
+        if naming and describes(s.text, names):  # "<pose> is a ...": what a naming question wants
+            match, score = 2, score + DESCRIBES_BONUS
+        if remedy and _PROP.search(s.text):  # a block, blanket or towel: the usual answer to "it hurts"
+            score += PROP_BONUS
+        score += CONTEXT_BONUS * max(s.context, 0.0) / top_context if query.context else 0.0
+        out.append(Candidate(s, relevance, score, match))
+    # "If this is you, ..." is as relevant as the sentence it leans on (which is quoted with it)
+    by_span = {c.span: c for c in out}
+    for i, c in enumerate(out):
+        earlier = library.previous(c.sentence) if leans_back(c.sentence) else None
+        before = by_span.get(earlier.span) if earlier else None
+        if before is not None and before.relevance > c.relevance:
+            lift = before.relevance - c.relevance
+            out[i] = Candidate(c.sentence, before.relevance, c.score + lift, c.match)
     return sorted(out, key=lambda c: (-c.score, c.place))
 
 
-def neighbours(candidate: Candidate) -> list[Candidate]:
-    """The usable sentences just after and just before ``candidate`` in its passage."""
-    sentence = candidate.sentence
-    chunk = sentence.chunk
-    spans = list(chunk.sentences)
-    at = spans.index(sentence.span)
-    near = []
-    for j in (at + 1, at - 1):
-        if 0 <= j < len(spans):
-            s, e = spans[j]
-            text = " ".join(chunk.text[s - chunk.start : e - chunk.start].split())
-            if usable(text):
-                near.append(Candidate(Sentence(sentence.chunk_id, chunk, (s, e), text)))
-    return near
+#: a sentence that leans on the one before it ("If this is you, ...")
+_LEANS_BACK = re.compile(
+    r"^(?:if (?:this|that) (?:is|sounds like) you|if so|in that case|this is why|that['’]s why|because of this|"
+    r"for this reason|that way)\b",
+    re.IGNORECASE,
+)
 
 
-def cautions_for(library: Library, poses: Iterable[str]) -> list[Candidate]:
-    """Caution and contraindication sentences from the passages about ``poses``, in article order."""
-    found = [Candidate(s) for s in library.pose_sentences(poses) if usable(s.text)]
-    return sorted((c for c in found if c.caution), key=lambda c: (not _EXPLICIT.search(c.text), c.place))
+def leans_back(sentence: Sentence) -> bool:
+    return bool(_LEANS_BACK.match(sentence.text))
+
+
+_IS_A = re.compile(r"\b(?:is|are)\s+(?:a|an|the|one of|such a|also|often|called|known as)\b", re.IGNORECASE)
+_DEICTIC = re.compile(r"\b(?:this|it|the pose|this pose)\b")
+
+
+def describes(text: str, names: Sequence[str]) -> bool:
+    """The sentence says what a pose is: '<one of ``names``> is a ...', 'This is the ...'."""
+    found = _IS_A.search(text)
+    if not found or found.start() > 80:
+        return False
+    subject = fold(text[: found.start()])
+    return bool(_DEICTIC.search(subject)) or any(fold(n) in subject for n in names if n)
 
 
 def _near_duplicate(a: str, b: str) -> bool:
@@ -162,55 +220,171 @@ def _near_duplicate(a: str, b: str) -> bool:
 
 def select(
     ranked: Sequence[Candidate],
-    cautions: Sequence[Candidate] = (),
-    context: Sequence[Candidate] = (),
+    limit: int = MAX_SENTENCES,
     *,
-    steps: bool = False,
+    cautions_last: bool = True,
+    floor: float = RELATIVE_FLOOR,
 ) -> list[Candidate]:
-    """The best sentences (up to 4, each within RELATIVE_FLOOR of the best; ``context`` fills up
-    to 2), plus up to 2 ``cautions``; no near-duplicates; in reading order: the best one first
-    (for ``steps``, every sentence in the articles' order), then the rest in the articles'
-    order, cautions last."""
-    chosen: list[Candidate] = []
-
-    def fresh(s: Candidate) -> bool:
-        return not any(s.span == o.span or _near_duplicate(s.text, o.text) for o in chosen)
-
-    for s in ranked:
-        if len(chosen) >= MAX_SENTENCES or (chosen and s.score < RELATIVE_FLOOR * chosen[0].score):
-            break
-        if fresh(s):
-            chosen.append(s)
-    for s in context:
-        if len(chosen) >= MIN_SENTENCES:
-            break
-        if fresh(s):
-            chosen.append(s)
-    added = 0
-    for c in cautions:
-        if len(chosen) >= MAX_WITH_CAUTIONS or added == 2:
-            break
-        if fresh(c):
-            chosen.append(c)
-            added += 1
-    if not chosen:
+    """The lead (the best sentence: relevance plus the bonus for a role that answers), then up to
+    ``limit`` - 1 more whose role answers (any, if none does) that are nearly as relevant (``floor``)
+    and about the lead's pose; no near-duplicates. The rest follow the lead best first, cautions
+    last unless the question is about them."""
+    if not ranked:
         return []
-    if steps:  # instructions read best in the articles' own order
-        return sorted(chosen, key=lambda s: (s.caution, s.place))
-    return [chosen[0], *sorted(chosen[1:], key=lambda s: (s.caution, s.place))]
+    matched = [c for c in ranked if c.match]
+    lead = (matched or ranked)[0]
+    pool = [c for c in (matched or ranked) if c is not lead]
+    chosen = [lead]
+    lead_poses = set(lead.sentence.chunk.poses)
+    for c in pool:
+        if len(chosen) >= limit:
+            break
+        off_pose = lead_poses and not lead_poses & set(c.sentence.chunk.poses)
+        if c.score < floor * lead.score or off_pose:
+            continue
+        if not any(c.span == o.span or _near_duplicate(c.text, o.text) for o in chosen):
+            chosen.append(c)
+    rest = chosen[1:]
+    if cautions_last:
+        rest.sort(key=lambda c: c.has("cautions") and not c.match)
+    return [lead, *rest]
+
+
+def with_antecedents(chosen: Sequence[Candidate], ranked: Sequence[Candidate], library: Library) -> list[Candidate]:
+    """``chosen``, each sentence that leans on the one before it ("If this is you, ...") preceded
+    by that one, when that one also answers the question (its role is one the question asks for)."""
+    answering = {c.span: c for c in ranked if c.match} | {c.span: c for c in chosen}
+    out: list[Candidate] = []
+    for c in chosen:
+        if c in out:
+            continue
+        before = library.previous(c.sentence) if leans_back(c.sentence) else None
+        if before is not None and before.span in answering and answering[before.span] not in out:
+            out.append(answering[before.span])
+        out.append(c)
+    return out
+
+
+def procedure(ranked: Sequence[Candidate], library: Library, limit: int = MAX_STEPS) -> list[Candidate]:
+    """A whole procedure: the instructions of the article whose instructions answer best, in its
+    own order: the run of instructions around the best one (an explanation or two between them
+    does not end it, and is left out), from its first sentence that starts the pose ("Begin by
+    kneeling") or else its first, up to ``limit``."""
+    steps = [c for c in ranked if c.has("steps") and c.sentence.passage_rank]
+    if not steps:
+        return select(ranked)
+    best = steps[0].sentence
+    article = [s for s in library.article_sentences(best.chunk.article) if usable(s) or s.span == best.span]
+    marks = [_instruction(s) for s in article]
+    at = next((i for i, s in enumerate(article) if s.span == best.span), 0)
+    first = last = at
+    while any(marks[max(0, first - 1 - RUN_GAP) : first]):
+        first = max(i for i in range(max(0, first - 1 - RUN_GAP), first) if marks[i])
+    while any(marks[last + 1 : last + 2 + RUN_GAP]):
+        last = min(i for i in range(last + 1, min(len(marks), last + 2 + RUN_GAP)) if marks[i])
+    run = [s for s, mark in zip(article[first : last + 1], marks[first : last + 1], strict=True) if mark]
+    start = next((i for i, s in enumerate(run) if _START.match(s.text)), 0)
+    by_span = {c.span: c for c in ranked}
+    return [by_span.get(s.span, Candidate(s)) for s in run[start : start + limit]]
+
+
+def _instruction(sentence: Sentence) -> bool:
+    """Part of a procedure: an instruction, or a hold time, breath, prop or variation within it."""
+    if "steps" in sentence.roles or roles.cues(sentence.text)[roles.ROLES.index("steps")]:
+        return True
+    return bool(set(sentence.roles) & {"hold", "breathing", "easier", "deeper"})
+
+
+def for_condition(ranked: Sequence[Candidate], library: Library, poses: Sequence[str], topic: str) -> list[Candidate]:
+    """'Can I ... with <condition>?': the contraindication leads (one naming a word of the question,
+    else the pose's explicit contraindications), then at most one more caution that names the
+    condition; no benefit claim."""
+    cautions = [c for c in ranked if c.has("cautions")]
+    known = {c.span for c in cautions}
+    extra = [Candidate(s) for s in library.pose_sentences(poses) if "cautions" in s.roles and usable(s)]
+    cautions += [c for c in extra if c.span not in known]
+    if not cautions:
+        return [c for c in select(ranked, LIMITS["condition"]) if not c.has("benefits")]
+    asked = set(tokenize(topic)) - GENERIC - DOMAIN
+    condition = set(tokenize(" ".join(health_words(topic))))
+
+    def names(c: Candidate, words: set[str]) -> bool:
+        return bool(words & set(tokenize(c.text)))
+
+    lead = max(cautions, key=lambda c: (names(c, asked), bool(_EXPLICIT.search(c.text)), c.relevance))
+    others = [c for c in cautions if c is not lead and names(c, condition) and not c.has("benefits")]
+    return [lead, *others[: LIMITS["condition"] - 1]]
+
+
+def compare(ranked: Sequence[Candidate], library: Library, poses: Sequence[str]) -> list[Candidate]:
+    """'How is X different from Y?': for each pose, the sentence that best says what it is."""
+    chosen: list[Candidate] = []
+    for pose in poses:
+        family = library.family(pose)
+        own = [Candidate(s) for s in library.pose_sentences([pose]) if usable(s) and family & set(s.chunk.poses)]
+        scored = {c.span: c for c in ranked}
+        own = [scored.get(c.span, c) for c in own]
+        names = library.names(pose)
+        described = [c for c in own if describes(c.text, names) or c.has("naming") or c.has("benefits")]
+        if described:
+            best = max(described, key=lambda c: (describes(c.text, names), c.relevance, -c.place[1]))
+            if best.span not in {o.span for o in chosen}:
+                chosen.append(best)
+    return chosen
+
+
+_DEFINES = (
+    r"\b{t}\b,? (?:is|are|means|refers to|describes)\b",
+    r"\({t}\)",
+    r"\b{t} \(",
+    r"\b{t}, (?:the|a|an|which|meaning|also)\b",
+    r"\b(?:called|known as|named|meaning) (?:the |a |an )?{t}\b",
+)
+
+
+def defining(term: str, sentences: Sequence[Sentence]) -> list[Sentence]:
+    """The sentences that say what ``term`` is: '<term> is ...', '... (<term>)', '<term>, the ...'."""
+    t = re.escape(re.sub(r"^(?:the|a|an) ", "", _plain(term)))
+    patterns = [re.compile(p.format(t=t)) for p in _DEFINES]
+    return [s for s in sentences if any(p.search(_plain(s.text)) for p in patterns)]
+
+
+def _plain(text: str) -> str:
+    return " ".join(fold(text).split())
 
 
 def compose(retrieval: Retrieval, library: Library) -> Answer:
     """The extractive answer: chosen sentences, each followed by the [n] of its passage."""
     if retrieval.abstain or not retrieval.hits:
         return abstention(retrieval, library)
-    medical = wants_cautions(retrieval.query.question)
-    cautions = cautions_for(library, retrieval.query.poses) if medical and retrieval.query.poses else []
-    ranked = candidates(retrieval)
-    how_to = bool(_HOW_TO.search(retrieval.query.question))
-    chosen = select(ranked, cautions, neighbours(ranked[0]) if ranked else (), steps=how_to)
-    if not chosen:
-        return abstention(retrieval, library)
+    query = retrieval.query
+    intent = query.intent
+    if intent.kind == "definition":
+        found = defining(intent.term, retrieval.term_sentences)
+        if not found:
+            return abstention(retrieval, library, mentioned=intent.term if retrieval.term_sentences else "")
+        chosen = [Candidate(found[0])]
+    else:
+        ranked = candidates(retrieval, library)
+        limit = LIMITS.get(intent.kind, MAX_SENTENCES)
+        if intent.kind == "condition" and query.poses:
+            chosen = for_condition(ranked, library, query.poses, query.topic)
+        elif intent.kind == "steps" and intent.procedure:
+            chosen = procedure(ranked, library)
+        elif intent.kind == "comparison" and len(query.named) >= 2:
+            chosen = compare(ranked, library, query.named) or select(ranked, limit)
+        else:
+            floor = FLOORS.get(intent.kind, RELATIVE_FLOOR)
+            chosen = select(ranked, limit, cautions_last=intent.kind not in {"pain", "cautions"}, floor=floor)
+            if chosen and not chosen[0].match and chosen[0].sentence.cosine < MIN_LEAD_COSINE:
+                chosen = []  # nothing answers what was asked
+        if not chosen:
+            return abstention(retrieval, library)
+        chosen = with_antecedents(chosen, ranked, library)
+    return _answer(retrieval, library, chosen, intent.medical)
+
+
+def _answer(retrieval: Retrieval, library: Library, chosen: Sequence[Candidate], medical: bool) -> Answer:
     numbers: dict[int, int] = {}
     marked: dict[int, list[tuple[int, int]]] = {}
     parts = []
@@ -251,10 +425,12 @@ def coverage_line(library: Library) -> str:
     return "They cover " + _join(labels) + "."
 
 
-def abstention(retrieval: Retrieval, library: Library) -> Answer:
+def abstention(retrieval: Retrieval, library: Library, *, mentioned: str = "") -> Answer:
     if retrieval.abstain == "uncovered":
         names = [library.label(p) for p in retrieval.uncovered]
         head = f"The articles here don't teach {_join(names)}, so I can't answer that from them."
+    elif mentioned:
+        head = f"The articles here mention {mentioned} but don't explain it."
     else:
         head = "The articles here don't answer that."
     return Answer(

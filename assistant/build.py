@@ -142,8 +142,10 @@ def build_index(
     with store.build_lock(settings.index_dir):
         cleaned = tuple(store.clean(settings.index_dir))
         base_lexicon = load_lexicon(settings.corpus_dir)
-        # only front matter can add poses the lexicon lacks; the rest is found when building
-        lexicon = base_lexicon.with_poses([base_lexicon.resolve(name) for a in articles for name in a.poses])
+        # poses the lexicon lacks: named in front matter, else in an article's title (or often in its body)
+        extra = [base_lexicon.resolve(name) for a in articles for name in a.poses]
+        extra += [p for a in articles if not a.poses for p in base_lexicon.discover(a.title, a.body)]
+        lexicon = base_lexicon.with_poses(extra)
         live, manifest = _live_state(settings)
         old_articles = (manifest or {}).get("articles", {})
         new_ids = {a.id for a in articles}

@@ -28,6 +28,7 @@ from .generation import (
 from .lexical import LexicalIndex
 from .poses import Lexicon
 from .records import Pose, Sentence
+from .roles import ROLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,16 @@ class Index:
                 table.setdefault(pose, []).append(i)
         return {p: np.asarray(ids, dtype=np.int64) for p, ids in table.items()}
 
+    @cached_property
+    def role_mask(self) -> np.ndarray:
+        """Per sentence row, its roles as bits (bit i = roles.ROLES[i]); 0 for an unclassified one."""
+        bits = {role: 1 << i for i, role in enumerate(ROLES)}
+        return np.fromiter(
+            (sum(bits.get(r, 0) for r in rs) for c in self.chunks for rs in (c.roles or ((),) * len(c.sentences))),
+            dtype=np.uint16,
+            count=len(self.owner),
+        )
+
     def sentence_rows(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The sentence rows of passages ``ids`` (in order), and where each passage's rows begin."""
         starts = self.first_sentence[ids]
@@ -137,6 +148,40 @@ class Index:
         ids = sorted({int(i) for p in family for i in self.by_pose.get(p, ())})
         rows = (r for i in ids for r in range(int(self.first_sentence[i]), int(self.first_sentence[i + 1])))
         return [self.sentence(r) for r in rows]
+
+    @cached_property
+    def by_article(self) -> dict[str, list[int]]:
+        """Passage ids of each article, in order."""
+        table: dict[str, list[int]] = {}
+        for i, chunk in enumerate(self.chunks):
+            table.setdefault(chunk.article, []).append(i)
+        return table
+
+    def article_sentences(self, article: str) -> list[Sentence]:
+        """Every sentence of one article, in order."""
+        ids = self.by_article.get(article, [])
+        rows = (r for i in ids for r in range(int(self.first_sentence[i]), int(self.first_sentence[i + 1])))
+        return [self.sentence(r) for r in rows]
+
+    def family(self, pose_id: str) -> set[str]:
+        return self.lexicon.family(pose_id)
+
+    def previous(self, sentence: Sentence) -> Sentence | None:
+        """The sentence before ``sentence`` in its article, or None for its first."""
+        at = int(self.first_sentence[sentence.chunk_id]) + sentence.chunk.sentences.index(sentence.span)
+        if at == 0 or self.chunks[int(self.owner[at - 1])].article != sentence.chunk.article:
+            return None
+        return self.sentence(at - 1)
+
+    def article_poses(self, article: str) -> tuple[str, ...]:
+        """The poses an article teaches."""
+        info = self.articles.get(article)
+        return info.poses if info else ()
+
+    def names(self, pose_id: str) -> list[str]:
+        """What people call the pose: its English and Sanskrit names and aliases."""
+        pose = self.lexicon.poses.get(pose_id)
+        return [pose.english, pose.sanskrit, *pose.aliases] if pose else []
 
     def label(self, pose_id: str) -> str:
         """'Hero Pose (Vīrāsana)' for a pose id the lexicon knows, else the id itself."""

@@ -37,7 +37,7 @@ ANSWERED_BY: dict[str, tuple[str, ...]] = {
     "condition": ("cautions",),
     "hold": ("hold",),
     "breathing": ("breathing",),
-    "pain": ("cautions", "easier"),
+    "pain": ("easier", "cautions"),
     "deeper": ("deeper",),
     "easier": ("easier",),
     "cautions": ("cautions",),
@@ -97,7 +97,8 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"can['’]?t|cannot|can not|unable|(?:don['’]?t|doesn['’]?t|does not|won['’]?t) (?:reach|touch)|not flexible|"
         r"props?|blocks?|"
         r"blankets?|straps?|bolsters?|towels?|cushions?|pillows?|chair|wall|support|alternatives?|instead|variations?|"
-        r"(?:put|place|use) (?:under|beneath|between)|what can i (?:use|put))\b",
+        r"(?:put|place|use) (?:under|beneath|between)|what can i (?:use|put)|"
+        r"my \w+ (?:is|are|feel|feels) (?:too |really |very |so )?(?:tight|stiff|weak|inflexible))\b",
     ),
     (
         "cautions",
@@ -108,12 +109,12 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         "benefits",
         r"\b(?:benefits?|good for|help(?:s)? (?:with|my|me|for)|does .* help|why (?:should|would|do) (?:i|you)|"
         r"what does .* do\b(?! with)|improve\w*|reliev\w*|worth|why is .* good|good at|useful|point of|purpose|"
-        r"calm\w*|relax\w*|stress\w*|sleep|energ\w*|digest\w*|build\w* (?:strength|muscle)|strengthen\w*)\b",
+        r"calm\w*|relax\w*|stress\w*|sleep|energ\w*|digest\w*|build\w* (?:strength|muscle)|strengthen\w*)\b"
+        r"|\b(?:what|which) muscles?\b|\bwhat does .* (?:stretch|work|strengthen|target|open)\b",
     ),
     (
         "why",
-        r"\bwhy\b|\bhow does .* work\b|\b(?:what|which) muscles?\b|"
-        r"\bwhat does .* (?:stretch|work|strengthen|target|open)\b|\b(?:where|what) should i feel\b|\banatom\w*\b",
+        r"\bwhy\b|\bhow does .* work\b|\b(?:where|what) should i feel\b|\banatom\w*\b",
     ),
     (
         "steps",
@@ -138,6 +139,13 @@ _DEFINITION = re.compile(
     r"|^(?:define|explain) (?:an? |the )?(?P<term2>[^?]+?)\s*\??$",
     re.IGNORECASE,
 )
+#: a steps question asking for the whole procedure ("how do I do ...", "walk me through ...")
+_PROCEDURE = re.compile(
+    r"\bhow (?:do|should|can|would) (?:i|you|we|one) (?:do|perform|practi[cs]e|get into|go into|enter|set up)\b"
+    r"|\bhow to (?:do|perform|practi[cs]e|get into)\b|\bstep by step\b|\bsteps\b|\binstructions\b|"
+    r"\bwalk me through\b|\bteach me\b|\bguide me\b",
+    re.IGNORECASE,
+)
 #: a question about health or pain gets the not-medical-advice note
 _MEDICAL = re.compile(
     rf"\b(?:pain\w*|hurt\w*|ache\w*|aching|sore\w*|injur\w*|medical|doctor|safe|unsafe|dangerous|contraindicat\w*|"
@@ -154,10 +162,19 @@ class Intent:
     roles: tuple[str, ...]  # sentence roles that answer it, best first
     medical: bool = False  # mentions pain, injury, pregnancy or a health condition
     term: str = ""  # for a definition: the term asked about
+    procedure: bool = False  # for steps: the whole way into the pose, not one detail of it
 
     @property
     def specific(self) -> bool:
         return bool(self.roles)
+
+
+_HEALTH_WORDS = re.compile(rf"\b(?:{_HEALTH})\b", re.IGNORECASE)
+
+
+def health_words(text: str) -> list[str]:
+    """The conditions ``text`` names: 'heart', 'bad knee', 'pregnant', 'sprained'."""
+    return [m.group() for m in _HEALTH_WORDS.finditer(text)]
 
 
 def understand(question: str) -> Intent:
@@ -175,5 +192,6 @@ def understand(question: str) -> Intent:
             return Intent("definition", ANSWERED_BY["definition"], medical, term)
     for kind, pattern in _COMPILED:
         if pattern.search(text):
-            return Intent(kind, ANSWERED_BY[kind], medical)
+            procedure = kind == "steps" and bool(_PROCEDURE.search(text))
+            return Intent(kind, ANSWERED_BY[kind], medical, procedure=procedure)
     return Intent("general", (), medical)

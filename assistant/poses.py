@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -17,6 +19,23 @@ from .records import Pose
 from .text import fold, word_spans, words
 
 LEXICON_FILE = "poses.yaml"
+#: words before "pose" that describe a pose rather than name one ("a standing pose", "do gate pose")
+_NOT_A_NAME = frozenset(
+    """
+    a an the this that these those any each every which what whose my your our their his her its yoga best good
+    great easy easier easiest hard harder hardest simple basic difficult gentle next same other another first last
+    final one two three new whole full starting start resting rest restorative standing seated sitting kneeling lying
+    supine prone balancing balance inverted inversion opening hip heart chest beginner beginners advanced favourite
+    favorite reclining reclined twisting twist bending backbend forward previous following similar different
+    preparatory counter peak relaxing calming do doing does did hold holding try trying practice practise get into in
+    for of and or with about to from on at is are was be like after before than vs versus say said called named
+    fold bend stretch shape position
+    """.split()
+)
+#: first words of pose names that are too common to name the pose alone
+_COMMON_HEADS = frozenset("child easy happy table chair staff mountain corpse plank side half".split())
+_NAME_BEFORE_POSE = re.compile(r"((?:[a-z]+ ){0,2})(?<!<)pose\b")
+_SANSKRIT_NAME = re.compile(r"\b[a-z]{3,}asana\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +85,12 @@ class Lexicon:
                 if key:
                     self._names.setdefault(key, pose.id)
         self._longest = max((len(k) for k in self._names), default=1)
-        self._corrected: dict[str, tuple[str, bool]] = {}
-        # words of names that may match with a typo: long, and not common English words
+        self._corrected: dict[tuple[str, bool], tuple[str, bool]] = {}
+        # words of names that may match with a typo: five letters or more
         self._fuzzy: dict[str, set[str]] = {}
         for key in self._names:
             for w in key:
-                if _typo_budget(w):
+                if len(w) >= 5:
                     self._fuzzy.setdefault(w[0], set()).add(w)
 
     @classmethod
@@ -95,8 +114,10 @@ class Lexicon:
         return hashlib.sha256(json.dumps(self.to_dicts(), sort_keys=True).encode()).hexdigest()[:16]
 
     def mentions(self, text: str) -> list[Mention]:
-        """Pose names in ``text``, longest first, left to right, without overlaps."""
-        ws = [self._correct(w) for w in words(text.replace("-", " "))]
+        """Pose names in ``text``, longest first, left to right, without overlaps. A word right
+        before 'pose' is read as a name, so it may have a typo ('piramid pose')."""
+        raw = words(text.replace("-", " "))
+        ws = [self._correct(w, named=i + 1 < len(raw) and raw[i + 1] in ("pose", "poses")) for i, w in enumerate(raw)]
         found: list[Mention] = []
         i = 0
         while i < len(ws):
@@ -111,14 +132,58 @@ class Lexicon:
                 i += 1
         return found
 
-    def blank(self, text: str) -> str:
+    def blank(self, text: str, placeholder: str = "pose") -> str:
         """``text`` folded, with every pose name in it replaced by the word 'pose', so that what
         is asked can be read apart from what it is asked about ('chair pose' is not a prop)."""
         folded = fold(text.replace("-", " "))
         spans = word_spans(folded)
         for m in reversed(self.mentions(text)):
-            folded = folded[: spans[m.first][1]] + "pose" + folded[spans[m.last - 1][2] :]
+            folded = folded[: spans[m.first][1]] + placeholder + folded[spans[m.last - 1][2] :]
         return folded
+
+    def unknown_names(self, text: str, *, repeats: bool = False) -> tuple[str, ...]:
+        """Pose names in ``text`` that this lexicon does not know: 'Gate Pose' in "is gate pose good
+        for hips?", or any '...asana' word; in order, each once unless ``repeats``."""
+        blanked = self.blank(text, placeholder="<pose>")
+        found = []
+        for m in _NAME_BEFORE_POSE.finditer(blanked):
+            name: list[str] = []
+            for word in reversed(m.group(1).split()):
+                if word in _NOT_A_NAME or word == "pose":
+                    break
+                name.insert(0, word)
+            if name:
+                found.append((m.start(), " ".join([*name, "pose"]).title()))
+        found.extend((m.start(), m.group().title()) for m in _SANSKRIT_NAME.finditer(blanked))
+        names = [name for _, name in sorted(found)]
+        return tuple(names if repeats else dict.fromkeys(names))
+
+    def discover(self, title: str, body: str) -> list[Pose]:
+        """Poses an article names that this lexicon lacks: those its title names ('Parighasana
+        (Gate Pose)': an English and a Sanskrit name there are one pose), and those its body names
+        three times or more."""
+        in_title = self.unknown_names(title)
+        english = [n for n in in_title if n.endswith(" Pose")]
+        sanskrit = [n for n in in_title if not n.endswith(" Pose")]
+        found = []
+        if english and sanskrit:
+            found.append(self.resolve(f"{english.pop(0)} ({sanskrit.pop(0)})"))
+        found.extend(self.resolve(n) for n in [*english, *sanskrit])
+        counts = Counter(self.unknown_names(body[:200_000], repeats=True))
+        known = {n for p in found for n in (p.english, p.sanskrit)}
+        found.extend(self.resolve(n) for n, c in counts.items() if c >= 3 and n not in known)
+        return found
+
+    def head_words(self, pose_ids: Iterable[str]) -> dict[str, str]:
+        """The one-word names people use for ``pose_ids`` ('bridge' for Bridge Pose): the first word
+        of an English name '<Word> Pose', unless it is a common word ('child', 'easy')."""
+        heads: dict[str, str] = {}
+        for pose_id in pose_ids:
+            pose = self.poses.get(pose_id)
+            name = _key(pose.english) if pose else ()
+            if len(name) == 2 and name[1] == "pose" and len(name[0]) >= 4 and name[0] not in _COMMON_HEADS:
+                heads.setdefault(name[0], pose_id)
+        return heads
 
     def find(self, text: str) -> tuple[str, ...]:
         """Ids of the poses ``text`` names, in order of first mention, without repeats."""
@@ -146,18 +211,20 @@ class Lexicon:
         new = [p for p in extra if p.id not in self.poses]
         return self if not new else Lexicon([*self.poses.values(), *new])
 
-    def _correct(self, word: str) -> tuple[str, bool]:
-        """``word`` itself if it is a known name word, else the unique name word within its typo budget."""
-        if word not in self._corrected:
+    def _correct(self, word: str, *, named: bool = False) -> tuple[str, bool]:
+        """``word`` itself if it is a known name word, else the unique name word within its typo
+        budget (only for words that look like names, or stand right before 'pose': ``named``)."""
+        key = (word, named)
+        if key not in self._corrected:
             if len(self._corrected) > 100_000:
                 self._corrected.clear()
-            self._corrected[word] = self._closest(word)
-        return self._corrected[word]
+            self._corrected[key] = self._closest(word, named)
+        return self._corrected[key]
 
-    def _closest(self, word: str) -> tuple[str, bool]:
-        budget = _typo_budget(word)
+    def _closest(self, word: str, named: bool = False) -> tuple[str, bool]:
+        budget = _typo_budget(word) if not named else 1 if 5 <= len(word) < 10 else _typo_budget(word)
         candidates = self._fuzzy.get(word[:1], set())
-        if word in candidates or not budget or not _looks_like_name(word):
+        if word in candidates or not budget or not (named or _looks_like_name(word)):
             return word, True
         best: list[str] = []
         best_d = budget + 1

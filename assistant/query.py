@@ -7,13 +7,15 @@ bridged to the words articles use (data/expansions.yaml). Pure: needs only the p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
 import yaml
 
+from .intent import ANSWERED_BY, Intent, understand
 from .lexical import stems, tokenize
 from .poses import Lexicon
 from .text import words
@@ -32,6 +34,12 @@ GENERIC = frozenset(
 )
 
 
+#: an elliptical follow-up: "and for pyramid pose?", "what about the reclined one?"
+_ELLIPTICAL = re.compile(r"^(?:and|what about|how about|same for|and for|and in|and with|or)\b", re.IGNORECASE)
+#: the question points back at what was discussed
+_POINTS_BACK = re.compile(r"\b(?:it|that|this|there|those|them|these|the same)\b", re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class Query:
     """What the retriever understood of the question."""
@@ -41,6 +49,9 @@ class Query:
     carried: tuple[str, ...]  # poses of the conversation, when the question names none
     tokens: tuple[str, ...]  # BM25 query (question words twice, bridged words once)
     topic: str = ""  # the question without the pose's name, for ranking passages about the pose
+    intent: Intent = field(default_factory=lambda: Intent("general", ()))
+    context: str = ""  # in a follow-up, what the earlier question asked (its topic)
+    unknown: tuple[str, ...] = ()  # pose names the lexicon does not know ("Gate Pose")
 
     @property
     def poses(self) -> tuple[str, ...]:
@@ -82,10 +93,14 @@ class QueryReader:
     """Reads questions against one pose lexicon. ``bridges`` and ``strip_names`` exist to
     measure what each adds (eval/ablation.py)."""
 
-    def __init__(self, lexicon: Lexicon, *, bridges: bool = True, strip_names: bool = True) -> None:
+    def __init__(
+        self, lexicon: Lexicon, covered: Sequence[str] = (), *, bridges: bool = True, strip_names: bool = True
+    ) -> None:
         self.lexicon = lexicon
         self.bridges = bridges
         self.strip_names = strip_names
+        #: one-word names of the poses the articles teach ("is bridge easier than wheel?")
+        self.heads = lexicon.head_words(covered)
 
     def read(
         self,
@@ -97,23 +112,43 @@ class QueryReader:
     ) -> Query:
         """The query for ``question`` whose poses and topic are ``named`` and ``topic`` (see
         :meth:`topic`), with ``carried`` the poses of the conversation."""
-        if history and not key_words(topic):
-            # an elliptical follow-up ("and for the pyramid one?") asks the earlier question again
-            for turn in reversed(history):
-                earlier = self.topic(turn)[1]
-                if key_words(earlier):
-                    topic = f"{topic} {earlier}"
-                    break
+        blanked = self.lexicon.blank(question)
+        intent = understand(blanked)
+        if intent.kind == "definition" and named and not key_words(intent.term.replace("pose", "")):
+            intent = Intent("naming", ANSWERED_BY["naming"], intent.medical)  # "what is parsvottanasana?"
+        context = ""
+        earlier = next((t for t in reversed(history) if key_words(self.topic(t)[1])), "")
+        if earlier:
+            earlier_topic = self.topic(earlier)[1]
+            elliptical = not key_words(topic) or bool(_ELLIPTICAL.match(question))
+            if elliptical and not key_words(topic):
+                topic = f"{topic} {earlier_topic}"  # "and for the pyramid one?" asks the earlier question again
+            if elliptical and not intent.specific:
+                intent = understand(self.lexicon.blank(earlier))
+            if not named or _POINTS_BACK.search(blanked):
+                context = earlier_topic
         ranked = [w for w in tokenize(topic) if w not in POSE_WORDS]
         tokens = tuple(ranked * 2) + (tuple(bridge(topic)) if self.bridges else ())
-        return Query(question, named, carried, tokens, topic)
+        return Query(question, named, carried, tokens, topic, intent, context, self.lexicon.unknown_names(question))
+
+    def _variant_word(self, pose_id: str, word: str) -> bool:
+        """A word of a variant's name that its base pose's name lacks ('reclining' of Reclining Hero):
+        the focus covers the whole family, so this word is what tells the variant's passages apart."""
+        pose = self.lexicon.poses.get(pose_id)
+        base = self.lexicon.poses.get(pose.variant_of) if pose and pose.variant_of else None
+        if base is None:
+            return False
+        return word not in set(words(f"{base.english} {base.sanskrit} {' '.join(base.aliases)}")) | {"pose", "poses"}
 
     def topic(self, text: str) -> tuple[tuple[str, ...], str]:
         """The poses ``text`` names, and ``text`` without their names: a pose is handled by the
         focus on its passages, which are then ranked by what is asked about it."""
         mentions = self.lexicon.mentions(text)
-        named = tuple(dict.fromkeys(m.pose for m in mentions))
         all_words = words(text.replace("-", " "))
-        in_name = {i for m in mentions for i in range(m.first, m.last)}
+        spoken = {i for m in mentions for i in range(m.first, m.last)}
+        heads = [(i, self.heads[w]) for i, w in enumerate(all_words) if w in self.heads and i not in spoken]
+        named = tuple(dict.fromkeys(p for _, p in sorted([(m.first, m.pose) for m in mentions] + heads)))
+        in_name = {i for m in mentions for i in range(m.first, m.last) if not self._variant_word(m.pose, all_words[i])}
+        in_name |= {i for i, _ in heads}
         topic = [w for i, w in enumerate(all_words) if i not in in_name] if self.strip_names else all_words
         return named, " ".join(topic if tokenize(" ".join(topic)) else all_words)

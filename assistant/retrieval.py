@@ -10,7 +10,7 @@ and decide whether the articles answer at all. docs/retrieval.md has the measure
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -21,6 +21,8 @@ from .index import Index
 from .lexical import tokenize
 from .query import Query, QueryReader, bridge, key_words
 from .records import Hit, Pose, Sentence
+from .roles import ROLES
+from .text import words
 
 #: RRF constant (chosen with `eval`, docs/retrieval.md)
 RRF_K = 10
@@ -28,13 +30,18 @@ RRF_K = 10
 SCORE_ALL = 2000
 #: passages whose sentences an answer is composed from
 SENTENCE_POOL = 5
+#: further sentences whose role answers the question, from the pose's passages
+ROLE_POOL = 12
+#: sentences containing the term of a "what is X?" question
+TERM_POOL = 20
 #: each retriever's candidates before fusion
 DEPTH = 100
-#: Abstention (calibrated with `eval` on the question set, docs/retrieval.md): below MIN_DENSE
-#: cosine between question and best passage or sentence, the articles are off-topic; below
-#: MIN_DENSE_CONFIDENT too, unless MIN_SUPPORT of the question's key words are in the top passages.
-MIN_DENSE = 0.42
-MIN_DENSE_CONFIDENT = 0.60
+#: Abstention for a question naming no pose (calibrated with `eval` and `eval --answers` on our
+#: three question sets, docs/answers.md): below MIN_DENSE cosine between question and best passage
+#: or sentence, the articles are off-topic; below MIN_DENSE_CONFIDENT too, unless MIN_SUPPORT of
+#: the question's key words are in the top passages.
+MIN_DENSE = 0.45
+MIN_DENSE_CONFIDENT = 0.53
 MIN_SUPPORT = 0.6
 #: a question about a pose the articles teach is off-topic only with no key word in common
 MIN_DENSE_WITH_POSE = 0.30
@@ -51,8 +58,10 @@ class Retrieval:
     abstain: str = ""  # "", "uncovered" (a pose no article teaches) or "off-topic"
     uncovered: tuple[str, ...] = ()
     best_dense: float = 0.0
-    #: the sentences of the top passages, in ranked-passage order, with their cosine and BM25
+    #: what the answer is composed from (see Retriever._sentences)
     sentences: tuple[Sentence, ...] = ()
+    #: for "what is X?": the sentences that contain X
+    term_sentences: tuple[Sentence, ...] = ()
 
 
 def rrf(rankings: Sequence[Sequence[int]], k: float | None = None) -> dict[int, float]:
@@ -107,7 +116,7 @@ class Retriever:
         covered = {p.id for p in index.covered}
         self._covered_family = {f for p in covered for f in index.lexicon.family(p)}
         self._focus_cache: dict[frozenset[str], np.ndarray | None] = {}
-        self._reader = QueryReader(index.lexicon, bridges=bridges, strip_names=strip_names)
+        self._reader = QueryReader(index.lexicon, sorted(covered), bridges=bridges, strip_names=strip_names)
 
     # -- understanding -------------------------------------------------------------------------
     def understand(self, question: str, history: Sequence[str] = ()) -> Query:
@@ -143,7 +152,8 @@ class Retriever:
     def search(self, question: str, history: Sequence[str] = (), *, k: int = 10) -> Retrieval:
         query = self.understand(question, history)
         uncovered = tuple(p for p in query.poses if p not in self._covered_family)
-        vector = self.encoder.encode_query(query.topic or query.question)
+        # the topic ranks a pose's passages; with nothing left in it ("what is <pose>?") the question does
+        vector = self.encoder.encode_query(query.topic if key_words(query.topic) else query.question)
         covered = [p for p in query.poses if p not in uncovered]
         focus = self._focus(covered) if self.pose_focus and covered else None
         passage_bm25 = self.index.lexical.scores(query.tokens)
@@ -153,23 +163,60 @@ class Retriever:
         best = max((h.dense_score or 0.0 for h in hits), default=0.0)
         if query.poses and len(uncovered) == len(query.poses):
             return Retrieval(query, hits, "uncovered", uncovered, best)
-        if self._off_topic(query, hits, best):
+        if query.unknown and not query.named:  # "gate pose": a pose no article teaches, nor the lexicon knows
+            return Retrieval(query, hits, "uncovered", query.unknown, best)
+        terms = self._term_sentences(query)
+        if not terms and self._off_topic(query, hits, best):  # "what is X?" with X in the articles: the answer decides
             return Retrieval(query, hits, "off-topic", (), best)
-        return Retrieval(query, hits, "", (), best, self._sentence_signals(vector, sentence_bm25, hits[:SENTENCE_POOL]))
+        sentences = self._sentences(query, vector, sentence_bm25, hits, focus)
+        return Retrieval(query, hits, "", (), best, sentences, terms)
 
-    def _sentence_signals(
-        self, vector: np.ndarray, sentence_bm25: np.ndarray, hits: Sequence[Hit]
+    def _sentences(
+        self, query: Query, vector: np.ndarray, sentence_bm25: np.ndarray, hits: Sequence[Hit], focus: np.ndarray | None
     ) -> tuple[Sentence, ...]:
-        """Every sentence of ``hits`` with its cosine and BM25: what the answer is composed from."""
-        if not hits:
+        """What the answer is composed from: every sentence of the top SENTENCE_POOL passages, and
+        the ROLE_POOL best sentences whose role answers the question among the pose's passages
+        (or the top passages, for a question naming none); each with its cosine and BM25, and in a
+        follow-up its passage's similarity to what the earlier question asked."""
+        index = self.index
+        top = np.array([h.chunk_id for h in hits[:SENTENCE_POOL]], dtype=np.int64)
+        rows = index.sentence_rows(top)[0] if len(top) else np.zeros(0, dtype=np.int64)
+        if query.intent.roles and self.sentences:
+            wanted = sum(1 << ROLES.index(r) for r in query.intent.roles)
+            among = focus if focus is not None else np.array([h.chunk_id for h in hits], dtype=np.int64)
+            pool = index.sentence_rows(among)[0] if len(among) else np.zeros(0, dtype=np.int64)
+            pool = pool[(index.role_mask[pool] & wanted) > 0]
+            pool = pool[~np.isin(pool, rows)]
+            if len(pool):
+                score = np.asarray(index.sentence_vectors[pool] @ vector) + 0.1 * sentence_bm25[pool]
+                rows = np.concatenate([rows, pool[np.argsort(-score, kind="stable")[:ROLE_POOL]]])
+        if not len(rows):
             return ()
-        rows, bounds = self.index.sentence_rows(np.array([h.chunk_id for h in hits], dtype=np.int64))
-        ranks = np.repeat(np.arange(1, len(hits) + 1), np.diff(np.append(bounds, len(rows))))
-        cosine = np.asarray(self.index.sentence_vectors[rows] @ vector)
+        rank_of = {h.chunk_id: r for r, h in enumerate(hits, start=1)}
+        cosine = np.asarray(index.sentence_vectors[rows] @ vector).tolist()
+        owners = index.owner[rows]
+        context = np.zeros(len(rows))
+        if query.context:
+            context = np.asarray(index.vectors[owners] @ self.encoder.encode_query(query.context))
         return tuple(
-            self.index.sentence(int(r), float(c), float(b), int(rank))
-            for r, c, b, rank in zip(rows, cosine.tolist(), sentence_bm25[rows].tolist(), ranks, strict=True)
+            replace(index.sentence(int(r), float(c), float(sentence_bm25[r]), rank_of.get(int(o), 0)), context=float(x))
+            for r, c, o, x in zip(rows, cosine, owners, context.tolist(), strict=True)
         )
+
+    def _term_sentences(self, query: Query) -> tuple[Sentence, ...]:
+        """For "what is X?": the sentences that contain the term X (up to TERM_POOL)."""
+        term = query.intent.term if query.intent.kind == "definition" else ""
+        tokens = tokenize(term)
+        if not tokens:
+            return ()
+        scores = self.index.sentence_lexical.scores(tokens)
+        needle = " ".join(words(term))
+        found = []
+        for row in top_ids(scores, 10 * TERM_POOL):
+            sentence = self.index.sentence(row)
+            if f" {needle} " in f" {' '.join(words(sentence.text))} ":
+                found.append(sentence)
+        return tuple(found[:TERM_POOL])
 
     def _off_topic(self, query: Query, hits: Sequence[Hit], best: float) -> bool:
         """Whether the articles do not answer: weak similarity, or middling similarity while
@@ -177,8 +224,9 @@ class Retriever:
         if not hits:
             return True
         support = self._support(query, hits[:3])
-        if query.poses:  # about a pose the articles teach: only a question with nothing in common
-            return support == 0.0 and best < MIN_DENSE_WITH_POSE
+        if query.poses:  # about a pose the articles teach: only a question with nothing in common,
+            # asking for nothing an article sentence is for (whether one is, the answer decides)
+            return support == 0.0 and best < MIN_DENSE_WITH_POSE and not query.intent.specific
         return best < MIN_DENSE or (best < MIN_DENSE_CONFIDENT and support < MIN_SUPPORT)
 
     def _support(self, query: Query, hits: Sequence[Hit]) -> float:

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import yaml
@@ -30,7 +31,22 @@ ROLES = ("steps", "hold", "easier", "deeper", "benefits", "cautions", "breathing
 NONE = "none"
 #: a role is given when the classifier's probability reaches this (chosen with eval/roles.py)
 THRESHOLD = 0.3
-#: bump when the cue words or the features change, so a build recomputes every sentence's roles
+#: roles whose cue words alone are enough (their cues are precise: eval/roles.py)
+TRUSTED_CUES = frozenset({"steps", "hold"})
+#: web furniture and class logistics: never an answer, whatever else the sentence says
+FURNITURE = re.compile(
+    r"\b(?:subscribe|newsletter|affiliate links?|comments? (?:below|section)|leave a (?:reply|comment)|"
+    r"all rights reserved|cookie (?:policy|settings)|privacy policy|follow (?:me|us|her|him) on|"
+    r"(?:make sure|have|keep|grab|get) (?:your |a |some )?(?:blocks?|blankets?|straps?|bolsters?|props?|mats?|towels?)"
+    r"(?: and (?:a |your )?\w+)?(?: \w+)? (?:nearby|handy|ready|within reach|close by)|"
+    r"grab (?:a|your|some) (?:blocks?|blankets?|straps?|bolsters?|props?|mats?)|"
+    r"(?:look at|see|watch) (?:the|this) (?:picture|image|photo|diagram|illustration|video)|pictured (?:above|below)|"
+    r"shown (?:above|below)|(?:click|tap) (?:here|below)|"
+    r"hi,? (?:i['’]?m|my name is|everyone|everybody|guys)|welcome (?:back|to)|i just showed you|"
+    r"thanks? (?:you )?for (?:watching|reading|coming|joining))\b|©",
+    re.IGNORECASE,
+)
+#: part of the classifier's fingerprint, with this file's own bytes (see ``fingerprint``)
 VERSION = 1
 
 _NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|sixty|a few|several)"
@@ -50,7 +66,7 @@ _WHO = (
 CUES: dict[str, tuple[str, ...]] = {
     "steps": (
         _LEAD + _WHO + rf"(?:{_ACTIONS})\b",
-        r"^(?:to (?:come out|release|exit|get out)|from (?:a|an|the) \w+ (?:position|pose|stance))",
+        _LEAD + r"(?:to (?:come out|release|exit|get out)|from (?:a|an|the) \w+ (?:position|pose|stance))",
         r"^(?:on|with) (?:an?|each|the|your) (?:next )?(?:inhal\w*|exhal\w*)\b",
         r"\b(?:should be placed|is placed|are placed|faces? forward|is extended|are raised|stays? (?:straight|bent))\b",
         r"^(?:your|the) \w+(?: \w+)? (?:should|must) ",
@@ -67,7 +83,7 @@ CUES: dict[str, tuple[str, ...]] = {
         r"\b(?:modif\w+|beginners?|easier|gentler|instead|alternative)\b",
         r"\bif (?:you|your)\b[^.]*\b(?:can['’]?t|cannot|don['’]?t|doesn['’]?t|too|not able|unable|new|tight|stiff|"
         r"sensitive|uncomfortable)\b",
-        r"\b(?:bend your knees|keep (?:your|the) knees? bent|shorten|wider|widen\w*)\b",
+        r"\b(?:bend your knees|keep (?:your|the) knees? bent|shorten your (?:stance|stride))\b",
     ),
     "deeper": (
         r"\b(?:deepen\w*|deeper|intensif\w*|intensity|intense|advanced|more challeng\w*|challenge|further|"
@@ -119,6 +135,24 @@ def cues(text: str) -> tuple[bool, ...]:
     return tuple(any(p.search(text) for p in _COMPILED[role]) for role in ROLES)
 
 
+#: a question restated in the text: "It hurts my knees.", "People often ask me whether ..."
+_RESTATED = re.compile(
+    r"\b(?:people|students|you|readers|clients|many of you|some of you) (?:often |always |sometimes |keep )?"
+    r"ask(?:ed|ing)? (?:me )?(?:whether|if|how|why|what|about)\b|\bi (?:often |always )?(?:get|hear) asked\b",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = re.compile(r"\b(?:i|i['’]m|i['’]ve|my|me)\b", re.IGNORECASE)
+_SECOND_PERSON = re.compile(r"\b(?:you|your|yourself)\b", re.IGNORECASE)
+
+
+def not_an_answer(text: str) -> bool:
+    """Web furniture, class logistics, a restated question, or a short first-person line that
+    speaks to no one ("It hurts my knees.", "I used to."): never quoted, whatever else it says."""
+    if FURNITURE.search(text) or _RESTATED.search(text):
+        return True
+    return len(text.split()) < 8 and bool(_FIRST_PERSON.search(text)) and not _SECOND_PERSON.search(text)
+
+
 def is_heading(text: str) -> bool:
     """A heading, a label or a question: under four words, a short line without an end mark, or '?'."""
     n = len(text.split())
@@ -139,8 +173,10 @@ def examples() -> tuple[tuple[str, str], ...]:
 
 
 def fingerprint(model: Sequence[float]) -> str:
-    """Identifies the classifier: examples, cue words, version and the embedding model's fingerprint."""
-    h = hashlib.sha256(f"{VERSION}|{THRESHOLD}|{sorted(CUES.items())}|{examples()}".encode())
+    """Identifies the classifier: this module's code (cue words, features, decisions), its
+    examples and the embedding model's fingerprint. A build retags every sentence when it changes."""
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(f"{VERSION}|{examples()}".encode())
     h.update(np.asarray(model, dtype=np.float32).round(4).tobytes())
     return h.hexdigest()[:16]
 
@@ -169,16 +205,18 @@ class RoleModel:
         return 1.0 / (1.0 + np.exp(-(_with_bias(features(texts, vectors)) @ self.weights)))
 
     def classify(self, texts: Sequence[str], vectors: np.ndarray) -> list[tuple[str, ...]]:
-        """The roles of each sentence: ``none`` for headings and questions, and where ``none`` is
-        likelier than any other role; else every role at or above THRESHOLD (at least the likeliest)."""
+        """The roles of each sentence: ``none`` for headings, questions and web furniture; else
+        every role at or above THRESHOLD, and the roles its trusted cue words name; else ``none``
+        if that is likely; else no role at all (a sentence the classifier cannot place: it may
+        still answer a question by what it says, but is never picked for its role)."""
         out: list[tuple[str, ...]] = []
         for text, p in zip(texts, self.probabilities(texts, vectors), strict=True):
-            content = p[:-1]
-            if is_heading(text) or p[-1] >= content.max():
+            cued = {role for role, on in zip(ROLES, cues(text), strict=True) if on and role in TRUSTED_CUES}
+            found = tuple(role for role, q in zip(ROLES[:-1], p[:-1], strict=True) if q >= THRESHOLD or role in cued)
+            if is_heading(text) or not_an_answer(text) or (not found and p[-1] >= THRESHOLD):
                 out.append((NONE,))
-                continue
-            found = tuple(role for role, q in zip(ROLES[:-1], content, strict=True) if q >= THRESHOLD)
-            out.append(found or (ROLES[int(content.argmax())],))
+            else:
+                out.append(found)
         return out
 
 

@@ -65,7 +65,8 @@ def test_every_sentence_gets_roles_and_a_rebuild_keeps_them_without_retraining(f
     build(fake_settings, FakeEmbedder())
     generation, manifest = store.open_generation(fake_settings.index_dir)
     index = Index(generation, manifest)
-    assert all(len(c.roles) == len(c.sentences) and all(c.roles) for c in index.chunks)
+    assert all(len(c.roles) == len(c.sentences) for c in index.chunks)  # () is a sentence no role fits
+    assert any(any(c.roles) for c in index.chunks)
     assert manifest["roles"] and (generation / ROLES_FILE).is_file()
     article = fake_settings.corpus_dir / "hero-pose-step-by-step.md"
     article.write_text(article.read_text() + "\nHold the reclined version for ten breaths.\n")
