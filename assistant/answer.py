@@ -23,7 +23,7 @@ from typing import Protocol
 from . import roles
 from .intent import health_words, understand
 from .lexical import tokenize
-from .query import DOMAIN, GENERIC
+from .query import ASKING, DOMAIN, GENERIC
 from .records import Answer, Chunk, Citation, Sentence
 from .retrieval import Retrieval
 from .text import fold
@@ -35,7 +35,8 @@ MAX_STEPS = 5
 RUN_GAP = 2
 LIMITS = {"naming": 2, "general": 2, "steps": 2, "condition": 2, "definition": 1, "hold": 4, "pain": 4}
 #: a further sentence must score at least this share of the lead (relevance plus bonuses); hold
-#: times are all answers to "how long", however they are worded
+#: times are all answers to "how long", however they are worded; a question about one detail of
+#: a pose is answered by one sentence unless another is nearly as good
 RELATIVE_FLOOR = 0.8
 FLOORS = {"hold": 0.5}
 
@@ -54,8 +55,10 @@ _PROP = re.compile(
 )
 #: in a follow-up, added for a passage like what the earlier question asked (times its share of the best)
 CONTEXT_BONUS = 0.6
-#: below this cosine with the question, a lead sentence does not answer it (calibrated with eval --answers)
+#: a lead whose role is not what was asked must be at least this close to the question and share a
+#: word with it, or be CLOSE_COSINE close (calibrated with eval --answers on our three sets)
 MIN_LEAD_COSINE = 0.25
+CLOSE_COSINE = 0.5
 NOT_MEDICAL_ADVICE = (
     "Note: these articles are not medical advice; with pain, an injury, pregnancy or a health "
     "condition, ask a doctor or physiotherapist."
@@ -213,6 +216,15 @@ def describes(text: str, names: Sequence[str]) -> bool:
     return bool(_DEICTIC.search(subject)) or any(fold(n) in subject for n in names if n)
 
 
+def answers_anyway(lead: Candidate, topic: str) -> bool:
+    """Whether a lead that may not answer does: it is close in meaning (MIN_LEAD_COSINE) and shares
+    a word of what was asked about (not of how it was asked), or is very close (CLOSE_COSINE)."""
+    asked = set(tokenize(topic)) - GENERIC - DOMAIN - ASKING
+    cosine = lead.sentence.cosine
+    shares = not asked or bool(asked & set(tokenize(lead.text)))
+    return cosine >= CLOSE_COSINE or (cosine >= MIN_LEAD_COSINE and shares)
+
+
 def _near_duplicate(a: str, b: str) -> bool:
     wa, wb = set(tokenize(a)), set(tokenize(b))
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) > 0.6
@@ -225,9 +237,9 @@ def select(
     cautions_last: bool = True,
     floor: float = RELATIVE_FLOOR,
 ) -> list[Candidate]:
-    """The lead (the best sentence: relevance plus the bonus for a role that answers), then up to
-    ``limit`` - 1 more whose role answers (any, if none does) that are nearly as relevant (``floor``)
-    and about the lead's pose; no near-duplicates. The rest follow the lead best first, cautions
+    """The lead (the best sentence whose role answers, else the best), then up to ``limit`` - 1
+    more that answer as well as it (a role as close to what was asked), score nearly as well
+    (``floor``) and are about the lead's pose; no near-duplicates. The rest follow the lead best first, cautions
     last unless the question is about them."""
     if not ranked:
         return []
@@ -370,11 +382,13 @@ def compose(retrieval: Retrieval, library: Library) -> Answer:
         if intent.kind == "condition" and query.poses:
             chosen = for_condition(ranked, library, query.poses, query.topic)
         elif intent.kind == "steps" and intent.procedure:
-            chosen = procedure(ranked, library)
+            chosen = procedure(ranked, library, MAX_STEPS if intent.procedure == "whole" else 2)
         elif intent.kind == "comparison" and len(query.named) >= 2:
             chosen = compare(ranked, library, query.named) or select(ranked, limit)
         else:
             floor = FLOORS.get(intent.kind, RELATIVE_FLOOR)
+            if intent.kind == "steps":  # one detail of a pose: an instruction about that detail
+                ranked = [c for c in ranked if c.match and answers_anyway(c, query.topic)]
             chosen = select(ranked, limit, cautions_last=intent.kind not in {"pain", "cautions"}, floor=floor)
             if chosen and not chosen[0].match and chosen[0].sentence.cosine < MIN_LEAD_COSINE:
                 chosen = []  # nothing answers what was asked

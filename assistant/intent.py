@@ -64,8 +64,14 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "naming",
         r"\b(?:mean|means|meaning|sanskrit|names?|named|called|translat\w*|same as|also known|stand for|"
-        r"(?:what|which) (?:kind|type|sort) of|prepar\w*|follow[- ]?up pose|counter ?pose|sequenc\w*)\b"
+        r"(?:what|which) (?:kind|type|sort) of (?:a )?(?:pose|asana|posture|stretch)|prepar\w*|follow[- ]?up pose|"
+        r"counter ?pose|sequenc\w*)\b"
         r"|\b(?:pose|asana|stretch) (?:should i do |to do |comes )?(?:before|after)\b",
+    ),
+    (  # "can it help my asthma?" asks what the pose does for a condition, not whether it is safe with it
+        "benefits",
+        rf"\b(?:help|helps|helpful|relieve|reliev\w*|improve|ease|cure|treat|reduce|good for|benefit\w*)\b.*"
+        rf"\b(?:{_HEALTH})\b",
     ),
     (
         "condition",
@@ -76,19 +82,20 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "hold",
         r"\bhow long\b|\bhow many (?:breaths|seconds|minutes|counts|rounds|times)\b|"
-        r"\b(?:duration|hold time|how much time)\b",
+        r"\b(?:duration|hold time|how much time)\b|\b(?:stay|hold|remain)\w*(?: \w+)? (?:longer|shorter)\b|"
+        r"\blonger than\b|\b(?:\d+|one|two|three|four|five|six|seven|eight|ten) (?:breaths|seconds|minutes)\b",
     ),
     ("breathing", r"\b(?:breath\w*|breathe|breathing|inhal\w*|exhal\w*)\b"),
+    ("why", r"^(?:and |so |but )?why\b(?!.*\b(?:good|benefit\w*|should i|would i|do i do)\b)"),
     (
         "pain",
         r"\b(?:hurts?|hurting|pain\w*|ache|aches|aching|sore\w*|uncomfortable|discomfort|strain\w*|pinch\w*|burn\w*|"
         r"cramp\w*|numb\w*|tingl\w*|twinge\w*)\b",
     ),
-    ("why", r"^(?:and |so |but )?why\b(?!.*\b(?:good|benefit\w*|should i|would i|do i)\b)"),
     (
         "deeper",
         r"\b(?:deeper|deepen\w*|harder|advanced|more intense|intensif\w*|challeng\w*|further|more out of|progress\w*|"
-        r"next level|more of a stretch)\b",
+        r"next level|more of a stretch)\b|(?<!easier )(?<!easy )(?<!gentler )(?<!simpler )\bvariations?\b",
     ),
     (
         "easier",
@@ -96,7 +103,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"too (?:hard|much|intense|difficult)|beginners?|"
         r"can['’]?t|cannot|can not|unable|(?:don['’]?t|doesn['’]?t|does not|won['’]?t) (?:reach|touch)|not flexible|"
         r"props?|blocks?|"
-        r"blankets?|straps?|bolsters?|towels?|cushions?|pillows?|chair|wall|support|alternatives?|instead|variations?|"
+        r"blankets?|straps?|bolsters?|towels?|cushions?|pillows?|chair|wall|support|alternatives?|instead|"
         r"(?:put|place|use) (?:under|beneath|between)|what can i (?:use|put)|"
         r"my \w+ (?:is|are|feel|feels) (?:too |really |very |so )?(?:tight|stiff|weak|inflexible))\b",
     ),
@@ -146,6 +153,12 @@ _PROCEDURE = re.compile(
     r"\bwalk me through\b|\bteach me\b|\bguide me\b",
     re.IGNORECASE,
 )
+#: ... or only how it starts ("what's the first step?", "where do I start?")
+_START = re.compile(
+    r"\bfirst (?:thing|step)s?\b|\bstart(?:ing)? (?:position|point)\b|\bhow (?:do|should) (?:i|you) (?:start|begin)\b|"
+    r"\bwhere do (?:i|you) (?:start|begin)\b",
+    re.IGNORECASE,
+)
 #: a question about health or pain gets the not-medical-advice note
 _MEDICAL = re.compile(
     rf"\b(?:pain\w*|hurt\w*|ache\w*|aching|sore\w*|injur\w*|medical|doctor|safe|unsafe|dangerous|contraindicat\w*|"
@@ -162,7 +175,7 @@ class Intent:
     roles: tuple[str, ...]  # sentence roles that answer it, best first
     medical: bool = False  # mentions pain, injury, pregnancy or a health condition
     term: str = ""  # for a definition: the term asked about
-    procedure: bool = False  # for steps: the whole way into the pose, not one detail of it
+    procedure: str = ""  # for steps: "whole" (the way into the pose) or "start" (how it starts), not a detail
 
     @property
     def specific(self) -> bool:
@@ -192,6 +205,14 @@ def understand(question: str) -> Intent:
             return Intent("definition", ANSWERED_BY["definition"], medical, term)
     for kind, pattern in _COMPILED:
         if pattern.search(text):
-            procedure = kind == "steps" and bool(_PROCEDURE.search(text))
+            procedure = (
+                ""
+                if kind != "steps"
+                else "start"
+                if _START.search(text)
+                else "whole"
+                if _PROCEDURE.search(text)
+                else ""
+            )
             return Intent(kind, ANSWERED_BY[kind], medical, procedure=procedure)
     return Intent("general", (), medical)

@@ -58,6 +58,17 @@ class Query:
         return self.named or self.carried
 
 
+#: words that say what kind of thing is asked (hold, avoid, easier, ...), not what it is about
+ASKING = frozenset(
+    tokenize(
+        "hold long stay breath breathe breathing inhale exhale avoid safe dangerous contraindication caution "
+        "benefit help easier easy modify modification prop props deeper deepen advanced intense variation version "
+        "steps step instructions start begin first position hurt pain ache sore injury mean name called different "
+        "difference compare better worse stretch muscles work tips come out get into normal ok okay right wrong"
+    )
+)
+
+
 @lru_cache(maxsize=1)
 def expansions() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
     """(trigger phrase, words to add) pairs from data/expansions.yaml, all stemmed. Triggers keep

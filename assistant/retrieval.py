@@ -19,7 +19,7 @@ from . import dense
 from .config import Retriever as Mode
 from .index import Index
 from .lexical import tokenize
-from .query import Query, QueryReader, bridge, key_words
+from .query import ASKING, Query, QueryReader, bridge, key_words
 from .records import Hit, Pose, Sentence
 from .roles import ROLES
 from .text import words
@@ -166,7 +166,9 @@ class Retriever:
         if query.unknown and not query.named:  # "gate pose": a pose no article teaches, nor the lexicon knows
             return Retrieval(query, hits, "uncovered", query.unknown, best)
         terms = self._term_sentences(query)
-        if not terms and self._off_topic(query, hits, best):  # "what is X?" with X in the articles: the answer decides
+        if not terms and self._off_topic(
+            query, hits, best, focus
+        ):  # "what is X?" with X in the articles: the answer decides
             return Retrieval(query, hits, "off-topic", (), best)
         sentences = self._sentences(query, vector, sentence_bm25, hits, focus)
         return Retrieval(query, hits, "", (), best, sentences, terms)
@@ -218,16 +220,39 @@ class Retriever:
                 found.append(sentence)
         return tuple(found[:TERM_POOL])
 
-    def _off_topic(self, query: Query, hits: Sequence[Hit], best: float) -> bool:
+    def _off_topic(self, query: Query, hits: Sequence[Hit], best: float, focus: np.ndarray | None) -> bool:
         """Whether the articles do not answer: weak similarity, or middling similarity while
         the question's own key words (or their bridges) are missing from the top passages."""
         if not hits:
             return True
         support = self._support(query, hits[:3])
         if query.poses:  # about a pose the articles teach: only a question with nothing in common,
-            # asking for nothing an article sentence is for (whether one is, the answer decides)
-            return support == 0.0 and best < MIN_DENSE_WITH_POSE and not query.intent.specific
+            # asking for nothing an article sentence is for (whether one is, the answer decides), or
+            # one asking about something no passage of the pose mentions ("with my eyes closed?")
+            if query.intent.specific:
+                return False
+            return (support == 0.0 and best < MIN_DENSE_WITH_POSE) or not self._mentioned(query, focus)
         return best < MIN_DENSE or (best < MIN_DENSE_CONFIDENT and support < MIN_SUPPORT)
+
+    def _mentioned(self, query: Query, among: np.ndarray | None) -> bool:
+        """Whether a passage ``among`` these mentions something the question asks about: one of its
+        key words beyond the pose's names and words of asking, directly, through a bridge, or as a
+        compound written apart ('backbend' and 'back-bend')."""
+        names = {w for p in query.poses for w in tokenize(self._label(p))}
+        content = [w for w in words(query.topic) if tokenize(w) and set(tokenize(w)) <= key_words(w) - names - ASKING]
+        if not content or among is None:
+            return True
+
+        def found(tokens: Sequence[str]) -> bool:
+            return bool(tokens) and bool((self.index.lexical.scores(tokens)[among] > 0).any())
+
+        for word in content:
+            halves = ((word[:i], word[i:]) for i in range(3, len(word) - 2))
+            if any(found([t]) for t in [*tokenize(word), *bridge(word)]) or any(
+                all(found(tokenize(h)) for h in pair) for pair in halves
+            ):
+                return True
+        return False
 
     def _support(self, query: Query, hits: Sequence[Hit]) -> float:
         """Share of the question's key words found in ``hits`` (directly or through a bridge)."""
