@@ -53,6 +53,12 @@ _PROP = re.compile(
     r"\b(blocks?|blankets?|bolsters?|towels?|straps?|cushions?|pillows?|books?|chairs?|wall|props?|padding)\b",
     re.IGNORECASE,
 )
+#: a hold time given as a number
+_DURATION = re.compile(
+    r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|sixty)\b[^.]{0,20}"
+    r"\b(seconds?|minutes?|breaths?)\b",
+    re.IGNORECASE,
+)
 #: in a follow-up, added for a passage like what the earlier question asked (times its share of the best)
 CONTEXT_BONUS = 0.6
 #: a lead whose role is not what was asked must be at least this close to the question and share a
@@ -171,12 +177,15 @@ def candidates(retrieval: Retrieval, library: Library) -> list[Candidate]:
         relevance = max(s.cosine, 0.0) / top_cosine + BM25_WEIGHT * s.bm25 / top_bm25
         relevance += PASSAGE_PRIOR / s.passage_rank if s.passage_rank else 0.0
         match = 2 if set(roles[:primary]) & set(s.roles) else 1 if set(roles[primary:]) & set(s.roles) else 0
-        if query.intent.kind == "pain" and _EXPLICIT.search(s.text) and not asked & set(tokenize(s.text)):
-            match = 0  # who should avoid the pose is no answer to "it hurts here", unless it names the place
+        if query.intent.kind == "pain" and _EXPLICIT.search(s.text):
+            # who should avoid the pose is no answer to "it hurts here", unless it names the place
+            match = min(match, 1) if asked & set(tokenize(s.text)) else 0
         score = relevance + (ROLE_BONUS[0] if match == 2 else ROLE_BONUS[1] if match else 0.0)
         if naming and describes(s.text, names):  # "<pose> is a ...": what a naming question wants
             match, score = 2, score + DESCRIBES_BONUS
         if remedy and _PROP.search(s.text):  # a block, blanket or towel: the usual answer to "it hurts"
+            score += PROP_BONUS
+        if query.intent.kind == "hold" and _DURATION.search(s.text):  # "one to two minutes", not "a while"
             score += PROP_BONUS
         score += CONTEXT_BONUS * max(s.context, 0.0) / top_context if query.context else 0.0
         out.append(Candidate(s, relevance, score, match))
@@ -216,13 +225,18 @@ def describes(text: str, names: Sequence[str]) -> bool:
     return bool(_DEICTIC.search(subject)) or any(fold(n) in subject for n in names if n)
 
 
+def weak(lead: Candidate, topic: str) -> bool:
+    """A lead for a question that asks for no particular kind of sentence does not answer it when
+    it is far in meaning (MIN_LEAD_COSINE) or about something else (:func:`answers_anyway`)."""
+    return lead.sentence.cosine < MIN_LEAD_COSINE or not answers_anyway(lead, topic)
+
+
 def answers_anyway(lead: Candidate, topic: str) -> bool:
-    """Whether a lead that may not answer does: it is close in meaning (MIN_LEAD_COSINE) and shares
-    a word of what was asked about (not of how it was asked), or is very close (CLOSE_COSINE)."""
+    """Whether a sentence is about what was asked: it shares a word of what was asked about (not
+    of how it was asked), or is very close in meaning (CLOSE_COSINE)."""
     asked = set(tokenize(topic)) - GENERIC - DOMAIN - ASKING
-    cosine = lead.sentence.cosine
     shares = not asked or bool(asked & set(tokenize(lead.text)))
-    return cosine >= CLOSE_COSINE or (cosine >= MIN_LEAD_COSINE and shares)
+    return shares or lead.sentence.cosine >= CLOSE_COSINE
 
 
 def _near_duplicate(a: str, b: str) -> bool:
@@ -390,7 +404,7 @@ def compose(retrieval: Retrieval, library: Library) -> Answer:
             if intent.kind == "steps":  # one detail of a pose: an instruction about that detail
                 ranked = [c for c in ranked if c.match and answers_anyway(c, query.topic)]
             chosen = select(ranked, limit, cautions_last=intent.kind not in {"pain", "cautions"}, floor=floor)
-            if chosen and not chosen[0].match and chosen[0].sentence.cosine < MIN_LEAD_COSINE:
+            if chosen and not intent.specific and weak(chosen[0], query.topic):
                 chosen = []  # nothing answers what was asked
         if not chosen:
             return abstention(retrieval, library)

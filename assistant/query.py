@@ -23,7 +23,7 @@ from .text import words
 #: words for "a pose": in every article, so they rank nothing (left out of the BM25 query)
 POSE_WORDS = frozenset(tokenize("yoga pose poses posture postures asana asanas"))
 #: words every question here could use; they say nothing about whether the articles answer it
-DOMAIN = POSE_WORDS | frozenset(tokenize("stretch stretching exercise practice practise class"))
+DOMAIN = POSE_WORDS | frozenset(tokenize("stretch stretching exercise practice practise class mat mats"))
 #: question words that say nothing about the topic
 GENERIC = frozenset(
     tokenize(

@@ -18,6 +18,7 @@ import numpy as np
 from . import dense
 from .config import Retriever as Mode
 from .index import Index
+from .intent import health_words
 from .lexical import tokenize
 from .query import ASKING, Query, QueryReader, bridge, key_words
 from .records import Hit, Pose, Sentence
@@ -228,18 +229,24 @@ class Retriever:
         support = self._support(query, hits[:3])
         if query.poses:  # about a pose the articles teach: only a question with nothing in common,
             # asking for nothing an article sentence is for (whether one is, the answer decides), or
-            # one asking about something no passage of the pose mentions ("with my eyes closed?")
+            # one asking about something no passage of the pose mentions ("with my eyes closed?",
+            # "is it good for sciatica?")
+            if query.intent.kind == "benefits" and health_words(query.topic):
+                return not self._mentioned(query, focus, tokenize(" ".join(health_words(query.topic))))
             if query.intent.specific:
                 return False
             return (support == 0.0 and best < MIN_DENSE_WITH_POSE) or not self._mentioned(query, focus)
         return best < MIN_DENSE or (best < MIN_DENSE_CONFIDENT and support < MIN_SUPPORT)
 
-    def _mentioned(self, query: Query, among: np.ndarray | None) -> bool:
-        """Whether a passage ``among`` these mentions something the question asks about: one of its
-        key words beyond the pose's names and words of asking, directly, through a bridge, or as a
-        compound written apart ('backbend' and 'back-bend')."""
-        names = {w for p in query.poses for w in tokenize(self._label(p))}
-        content = [w for w in words(query.topic) if tokenize(w) and set(tokenize(w)) <= key_words(w) - names - ASKING]
+    def _mentioned(self, query: Query, among: np.ndarray | None, content: Sequence[str] | None = None) -> bool:
+        """Whether a passage ``among`` these mentions something the question asks about (``content``,
+        by default its key words beyond the pose's names and words of asking): directly, through a
+        bridge, or as a compound written apart ('backbend' and 'back-bend')."""
+        if content is None:
+            names = {w for p in query.poses for w in tokenize(self._label(p))}
+            content = [
+                w for w in words(query.topic) if tokenize(w) and set(tokenize(w)) <= key_words(w) - names - ASKING
+            ]
         if not content or among is None:
             return True
 

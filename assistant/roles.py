@@ -66,11 +66,17 @@ _WHO = (
 CUES: dict[str, tuple[str, ...]] = {
     "steps": (
         _LEAD + _WHO + rf"(?:{_ACTIONS})\b",
-        _LEAD + r"(?:to (?:come out|release|exit|get out)|from (?:a|an|the) \w+ (?:position|pose|stance))",
+        _LEAD + r"(?:to (?:come out|release|exit|get out)|from (?:a|an|the) \w+ (?:position|pose|stance)|"
+        r"from (?:all fours|(?:a |an |the )?(?:kneeling|standing|seated|sitting|lying|tabletop|plank)\b))",
+        rf"^if\b[^,.]{{0,60}},\s*(?:then\s+)?(?:{_ACTIONS})\b",
         r"^(?:on|with) (?:an?|each|the|your) (?:next )?(?:inhal\w*|exhal\w*)\b",
         r"\b(?:should be placed|is placed|are placed|faces? forward|is extended|are raised|stays? (?:straight|bent))\b",
         r"^(?:your|the) \w+(?: \w+)? (?:should|must) ",
         r"^(?:wrists|hands|feet|knees|hips|shoulders|heels|toes|arms|legs) (?:under|over|together|apart|on)\b",
+        # a reference entry's third person: "The practitioner sits sideways ...", "the arms are raised"
+        r"^(?:the |one )?(?:practitioner|student|yogi|person|one)\b[^.]{0,30}\b(?:sits?|stands?|kneels?|lies|"
+        r"places?|lowers?|raises?|swings?|bends?|steps?|extends?|rests?|holds?)\b",
+        r"\b(?:is|are) (?:raised|extended|placed|lowered|bent|kept|straightened|stacked|turned|lifted)\b",
     ),
     "hold": (
         rf"\b(?:hold|stay|remain|keep|rest)\w*\b[^.]{{0,60}}\b{_NUMBER}\b[^.]{{0,20}}\b(?:seconds?|minutes?|breaths?|counts?|times?)\b",
@@ -135,6 +141,13 @@ def cues(text: str) -> tuple[bool, ...]:
     return tuple(any(p.search(text) for p in _COMPILED[role]) for role in ROLES)
 
 
+#: the article talking about itself: "Let's talk about what it does.", "Here is how I teach it."
+_DISCOURSE = re.compile(
+    r"^(?:so,? |now,? |ok(?:ay)?,? )?(?:let['’]?s|let me) (?:talk|look|dive|get started|chat|think)"
+    r"(?: about| at| into| on)?\b"
+    r"|^here(?:['’]s| is) (?:how|what|why|the thing|my)\b",
+    re.IGNORECASE,
+)
 #: a question restated in the text: "It hurts my knees.", "People often ask me whether ..."
 _RESTATED = re.compile(
     r"\b(?:people|students|you|readers|clients|many of you|some of you) (?:often |always |sometimes |keep )?"
@@ -146,9 +159,10 @@ _SECOND_PERSON = re.compile(r"\b(?:you|your|yourself)\b", re.IGNORECASE)
 
 
 def not_an_answer(text: str) -> bool:
-    """Web furniture, class logistics, a restated question, or a short first-person line that
-    speaks to no one ("It hurts my knees.", "I used to."): never quoted, whatever else it says."""
-    if FURNITURE.search(text) or _RESTATED.search(text):
+    """Web furniture, class logistics, a restated question, the article talking about itself, or a
+    short first-person line that speaks to no one ("It hurts my knees.", "I used to."): never
+    quoted, whatever else it says."""
+    if FURNITURE.search(text) or _RESTATED.search(text) or _DISCOURSE.search(text):
         return True
     return len(text.split()) < 8 and bool(_FIRST_PERSON.search(text)) and not _SECOND_PERSON.search(text)
 

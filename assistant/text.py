@@ -29,6 +29,8 @@ _QUOTES = str.maketrans(
 )
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _LIST_MARKER = re.compile(r"[ \t]*(?:[•·▪►◦‣*+\-–—][ \t]+|\d{1,3}[.)][ \t]+|[a-zA-Z][.)][ \t]+(?=[A-Z]))?")
+#: who speaks, in a transcript or an FAQ: "HOST: ", "ANNA REYES: ", "Q: ", "A: "
+_SPEAKER = re.compile(r"(?:[A-Z][A-Z'’.\-]{1,20}(?: [A-Z][A-Z'’.\-]{1,20}){0,2}|Q|A):[ \t]+")
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a capital, digit or quote.
 _BOUNDARY = re.compile(r"([.!?…]+[\"'”’)\]]*)(\s+)(?=[\"'“‘(\[]?[A-Z0-9])")
 _ABBREVIATIONS = frozenset("e.g i.e etc dr mr mrs ms vs st approx fig cf al jr sr prof inc ltd ca min max".split())
@@ -88,7 +90,8 @@ def collapse_for_match(text: str) -> tuple[str, list[int]]:
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """``[start, end)`` of each sentence, list markers and surrounding whitespace left out.
+    """``[start, end)`` of each sentence, list markers, speaker labels and surrounding whitespace
+    left out.
 
     Every line break ends a sentence (articles use lines for headings and list items);
     inside a line, a sentence ends at terminal punctuation followed by a capital or digit,
@@ -101,6 +104,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         pos += len(line) + 1
         marker = _LIST_MARKER.match(line)
         start = line_start + (marker.end() if marker else 0)
+        speaker = _SPEAKER.match(text, start, line_start + len(line))
+        start = speaker.end() if speaker else start
         for piece_start, piece_end in _split_line(text, start, line_start + len(line)):
             s, e = _trim(text, piece_start, piece_end)
             if e > s:

@@ -1,15 +1,19 @@
-"""Answer quality on articles the tuning never saw: the corpus plus tests/fixtures/articles/.
+"""Answer quality on articles the tuning never saw, added to the corpus as a user would add them.
 
-    .venv/bin/python eval/unseen.py [--worst N] [--json OUT]
+    .venv/bin/python eval/unseen.py [--set 1|2] [--worst N] [--json OUT]
 
-The five fixture articles are written in styles the corpus does not have (a class transcript,
-a listicle with an author bio, an FAQ page, a blog with filler, a reference entry on a pose the
-lexicon lacks). They are copied beside the corpus into a temporary folder, built into a
-temporary index, and eval/answers-unseen.jsonl is run against it, as a user adding articles would.
+Set 1: the five articles in tests/fixtures/articles/ (a class transcript, a listicle with an
+author bio, an FAQ page, a blog with filler, a reference entry on a pose the lexicon lacks)
+with eval/answers-unseen.jsonl. Set 2: the four in tests/fixtures/articles-2/ (a how-to page
+with ads and tips, a physiotherapist's blog, a reference entry, a podcast transcript) with
+eval/answers-unseen-2.jsonl, written after the composer was tuned on set 1. Each set's articles
+are copied beside the corpus into a temporary folder, built into a temporary index, and its
+questions are run with `yoga-assistant eval --answers`.
 """
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import sys
 import tempfile
@@ -20,17 +24,21 @@ from pathlib import Path
 from assistant.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT / "tests" / "fixtures" / "articles"
+SETS = {
+    "1": (ROOT / "tests" / "fixtures" / "articles", ROOT / "eval" / "answers-unseen.jsonl"),
+    "2": (ROOT / "tests" / "fixtures" / "articles-2", ROOT / "eval" / "answers-unseen-2.jsonl"),
+}
+FIXTURES = SETS["1"][0]
 
 
 @contextmanager
-def with_fixtures() -> Iterator[list[str]]:
-    """A temporary corpus (corpus/ plus the fixture articles) built into a temporary index;
-    yields the ``--corpus``/``--index`` arguments for the CLI."""
+def with_fixtures(fixtures: Path = FIXTURES) -> Iterator[list[str]]:
+    """A temporary corpus (corpus/ plus the articles in ``fixtures``) built into a temporary
+    index; yields the ``--corpus``/``--index`` arguments for the CLI."""
     with tempfile.TemporaryDirectory(prefix="unseen-") as tmp:
         corpus, index = Path(tmp) / "corpus", Path(tmp) / "index"
         shutil.copytree(ROOT / "corpus", corpus)
-        for article in sorted(FIXTURES.iterdir()):
+        for article in sorted(fixtures.iterdir()):
             shutil.copy(article, corpus / article.name)
         where = ["--corpus", str(corpus), "--index", str(index)]
         if cli(["build", *where]):
@@ -39,8 +47,12 @@ def with_fixtures() -> Iterator[list[str]]:
 
 
 def main(argv: list[str]) -> int:
-    with with_fixtures() as where:
-        return cli(["eval", "--answers", str(ROOT / "eval" / "answers-unseen.jsonl"), *where, *argv])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=sorted(SETS), default="1")
+    args, rest = parser.parse_known_args(argv)
+    fixtures, answers = SETS[args.set]
+    with with_fixtures(fixtures) as where:
+        return cli(["eval", "--answers", str(answers), *where, *rest])
 
 
 if __name__ == "__main__":
