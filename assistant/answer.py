@@ -33,7 +33,7 @@ MAX_SENTENCES = 3
 MAX_STEPS = 5
 #: sentences that are not instructions, between two that are, in one procedure
 RUN_GAP = 2
-LIMITS = {"naming": 2, "general": 2, "steps": 2, "condition": 2, "definition": 1, "hold": 4, "pain": 4}
+LIMITS = {"naming": 1, "general": 2, "steps": 2, "condition": 2, "definition": 1, "hold": 4, "pain": 4}
 #: a further sentence must score at least this share of the lead (relevance plus bonuses); hold
 #: times are all answers to "how long", however they are worded; a question about one detail of
 #: a pose is answered by one sentence unless another is nearly as good
@@ -258,6 +258,8 @@ def select(
     if not ranked:
         return []
     matched = [c for c in ranked if c.match]
+    if not matched:  # nothing is the kind of sentence asked for: the closest one, alone
+        limit = 1
     lead = (matched or ranked)[0]
     pool = [c for c in (matched or ranked) if c is not lead]
     chosen = [lead]
@@ -329,6 +331,7 @@ def for_condition(ranked: Sequence[Candidate], library: Library, poses: Sequence
     known = {c.span for c in cautions}
     extra = [Candidate(s) for s in library.pose_sentences(poses) if "cautions" in s.roles and usable(s)]
     cautions += [c for c in extra if c.span not in known]
+    cautions = [c for c in cautions if not c.has("benefits")] or cautions
     if not cautions:
         return [c for c in select(ranked, LIMITS["condition"]) if not c.has("benefits")]
     asked = set(tokenize(topic)) - GENERIC - DOMAIN

@@ -42,7 +42,9 @@ from .text import TOKENIZER, count_tokens
 
 #: bump when what is embedded, or the passage splitting, changes meaning
 EMBED_TEMPLATE = 2
-SPLITTER_VERSION = 1
+SPLITTER_VERSION = 2
+#: bump when how an article's poses are found changes (passages are cut and tagged again)
+POSES_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,19 +71,22 @@ def chunker_settings(settings: Settings) -> dict[str, Any]:
         "overlap": 0,
         "tokenizer": TOKENIZER,
         "splitter_version": SPLITTER_VERSION,
+        "poses_version": POSES_VERSION,
         "embed_template": EMBED_TEMPLATE,
     }
 
 
 def taught_poses(article: Article, lexicon: Lexicon) -> tuple[Pose, ...]:
-    """The poses an article teaches: its front matter, else those its title names,
-    else those its body names at least twice."""
+    """The poses an article teaches: its front matter, else those its title names, else those
+    its body names most (at least twice, and at least three quarters as often as the most named
+    one: a class on downward dog that twice says 'rest in child's pose' does not teach it)."""
     if article.poses:
         return tuple(dict.fromkeys(lexicon.resolve(name) for name in article.poses))
     named = lexicon.find(article.title)
     if not named:
-        mentions = [m.pose for m in lexicon.mentions(article.body[:200_000])]
-        named = tuple(p for p in dict.fromkeys(mentions) if mentions.count(p) >= 2)
+        counts = Counter(m.pose for m in lexicon.mentions(article.body[:200_000]))
+        top = max(counts.values(), default=0)
+        named = tuple(p for p, n in counts.items() if n >= 2 and 4 * n >= 3 * top)
     return tuple(lexicon.poses[p] for p in named)
 
 
@@ -273,7 +278,8 @@ def _taught(
     articles: tuple[Article, ...], lexicon: Lexicon, manifest: dict[str, Any], fingerprint: str
 ) -> dict[str, tuple[Pose, ...]]:
     """Each article's taught poses, reused from the manifest for unchanged articles."""
-    old = manifest.get("articles", {}) if manifest.get("lexicon") == fingerprint else {}
+    same = manifest.get("lexicon") == fingerprint and manifest.get("chunker", {}).get("poses_version") == POSES_VERSION
+    old = manifest.get("articles", {}) if same else {}
     out = {}
     for a in articles:
         before = old.get(a.id, {})

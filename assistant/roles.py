@@ -33,6 +33,18 @@ NONE = "none"
 THRESHOLD = 0.3
 #: roles whose cue words alone are enough (their cues are precise: eval/roles.py)
 TRUSTED_CUES = frozenset({"steps", "hold"})
+#: words that give a role on their own however the rest reads ("avoid", "on an exhale")
+DECISIVE = {
+    "cautions": re.compile(
+        r"\b(?:avoid\w*|contraindicat\w*|cautions?|not (?:advised|recommended)|should not|shouldn['’]t|"
+        r"skip (?:it|this|the)|(?:those|people|anyone|anybody) with\b[^.]{0,40}\b(?:should|must|need))\b",
+        re.IGNORECASE,
+    ),
+    "breathing": re.compile(
+        r"^(?:\w+,? )?(?:inhale|exhale|breathe)\b|\b(?:on|with) (?:an?|the|your|each) (?:inhale|exhale)\b",
+        re.IGNORECASE,
+    ),
+}
 #: web furniture and class logistics: never an answer, whatever else the sentence says
 FURNITURE = re.compile(
     r"\b(?:subscribe|newsletter|affiliate links?|comments? (?:below|section)|leave a (?:reply|comment)|"
@@ -145,7 +157,8 @@ def cues(text: str) -> tuple[bool, ...]:
 _DISCOURSE = re.compile(
     r"^(?:so,? |now,? |ok(?:ay)?,? )?(?:let['’]?s|let me) (?:talk|look|dive|get started|chat|think)"
     r"(?: about| at| into| on)?\b"
-    r"|^here(?:['’]s| is) (?:how|what|why|the thing|my)\b",
+    r"|^(?:so,? |now,? |ok(?:ay)?,? )?here(?:['’]s| is) (?:how|what|why|the thing|my)\b"
+    r"|\bgoing to do (?:it|this|that) (?:correctly|properly|right|together)\b",
     re.IGNORECASE,
 )
 #: a question restated in the text: "It hurts my knees.", "People often ask me whether ..."
@@ -226,6 +239,7 @@ class RoleModel:
         out: list[tuple[str, ...]] = []
         for text, p in zip(texts, self.probabilities(texts, vectors), strict=True):
             cued = {role for role, on in zip(ROLES, cues(text), strict=True) if on and role in TRUSTED_CUES}
+            cued |= {role for role, pattern in DECISIVE.items() if pattern.search(text)}
             found = tuple(role for role, q in zip(ROLES[:-1], p[:-1], strict=True) if q >= THRESHOLD or role in cued)
             if is_heading(text) or not_an_answer(text) or (not found and p[-1] >= THRESHOLD):
                 out.append((NONE,))
