@@ -47,6 +47,31 @@ PASSAGE_PRIOR = 0.3
 ROLE_BONUS = (0.5, 0.25)
 #: for "what is <pose>?", added for a sentence that says what the pose is ("<pose> is a ...")
 DESCRIBES_BONUS = 0.5
+#: taken from a hold time given for a variation, when the question is not about one
+VARIATION_PENALTY = 0.5
+#: words of a question about a harder or other version of a pose
+_VARIATION = re.compile(
+    r"\b(deep\w*|harder|advanced|intens\w*|variation|version|reclin\w*|challeng\w*)\b", re.IGNORECASE
+)
+
+
+def after_variation(sentence: Sentence, library: Library, reach: int = 3) -> bool:
+    """The sentence follows a description of a variation ("You can deepen the pose by ... Hold
+    this position for 10 to 20 seconds."): one of the ``reach`` sentences before it is one."""
+    earlier: Sentence | None = sentence
+    for _ in range(reach):
+        earlier = library.previous(earlier) if earlier else None
+        if earlier is not None and "deeper" in earlier.roles:
+            return True
+    return False
+
+
+#: "what does <pose> mean?" is answered by where the name comes from
+_ASKS_MEANING = re.compile(r"\b(mean|means|meaning|translat\w*|stand for|name|named|called|sanskrit)\b", re.IGNORECASE)
+_ETYMOLOGY = re.compile(
+    r"\b(means?|meaning|translat\w*|comes? from|derived from|literally|sanskrit (word|name|for)|named (after|for))\b",
+    re.IGNORECASE,
+)
 #: for "it hurts" and "make it easier" questions, added for a sentence that names a prop
 PROP_BONUS = 0.3
 _PROP = re.compile(
@@ -171,6 +196,8 @@ def candidates(retrieval: Retrieval, library: Library) -> list[Candidate]:
     asked = set(tokenize(query.topic)) - GENERIC - DOMAIN
     names = [n for p in query.poses for n in library.names(p)]
     naming = query.intent.kind in {"naming", "comparison"}
+    etymology = bool(_ASKS_MEANING.search(query.question))
+    varied = bool(_VARIATION.search(f"{query.topic} {query.context}"))
     remedy = query.intent.kind in {"easier", "pain"}
     out = []
     for s in found:
@@ -181,12 +208,14 @@ def candidates(retrieval: Retrieval, library: Library) -> list[Candidate]:
             # who should avoid the pose is no answer to "it hurts here", unless it names the place
             match = min(match, 1) if asked & set(tokenize(s.text)) else 0
         score = relevance + (ROLE_BONUS[0] if match == 2 else ROLE_BONUS[1] if match else 0.0)
-        if naming and describes(s.text, names):  # "<pose> is a ...": what a naming question wants
-            match, score = 2, score + DESCRIBES_BONUS
+        if naming and (_ETYMOLOGY.search(s.text) if etymology else describes(s.text, names)):
+            match, score = 2, score + DESCRIBES_BONUS  # "<pose> is a ...", or for "what does it mean", "comes from"
         if remedy and _PROP.search(s.text):  # a block, blanket or towel: the usual answer to "it hurts"
             score += PROP_BONUS
         if query.intent.kind == "hold" and _DURATION.search(s.text):  # "one to two minutes", not "a while"
             score += PROP_BONUS
+        if query.intent.kind == "hold" and not varied and ("deeper" in s.roles or after_variation(s, library)):
+            score -= VARIATION_PENALTY  # a hold time given for a variation answers the plain question second
         score += CONTEXT_BONUS * max(s.context, 0.0) / top_context if query.context else 0.0
         out.append(Candidate(s, relevance, score, match))
     # "If this is you, ..." is as relevant as the sentence it leans on (which is quoted with it)
