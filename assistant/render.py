@@ -37,13 +37,6 @@ def plain(markup: str) -> str:
     return html.unescape(markup)
 
 
-def split_answer(answer: str) -> list[str]:
-    """An answer's cited sentences (each ends with its marker), then any closing note."""
-    body, _, note = answer.partition("\n\n")
-    parts = [p for p in re.split(r"(?<=\])\s+", body) if p]
-    return parts + ([f"\n\n{note}"] if note else [])
-
-
 def answer_html(answer_text: str, citations: Sequence[Citation], *, notice: str = "", turn: int = 0) -> str:
     """The answer with each [n] made a link to its passage (``source-{turn}-{n}`` in the sources
     panel); everything else is text."""

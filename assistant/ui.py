@@ -77,14 +77,8 @@ def respond(
                 reply["content"] = render.draft_html(part.text)
                 yield [*history, reply], render.sources_html(None, waiting=True), None
                 continue
-            answer = part
+            answer = part  # a finished answer is shown whole, with its sources, at once
             labels = {p.id: p.label for p in assistant.index.lexicon.poses.values()}
-            sentences = render.split_answer(answer.text)
-            for shown_sentences in range(1, len(sentences)):  # extractive answers arrive sentence by sentence
-                reply["content"] = render.answer_html(
-                    " ".join(sentences[:shown_sentences]), answer.citations, turn=turn
-                )
-                yield [*history, reply], render.sources_html(None, waiting=True), None
             reply["content"] = render.answer_html(answer.text, answer.citations, notice=answer.notice, turn=turn)
             yield [*history, reply], render.sources_html(answer, labels, turn=turn), answer
     except AssistantError as error:
