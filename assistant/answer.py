@@ -39,6 +39,8 @@ LIMITS = {"naming": 1, "general": 2, "steps": 2, "condition": 2, "definition": 1
 #: a pose is answered by one sentence unless another is nearly as good
 RELATIVE_FLOOR = 0.8
 FLOORS = {"hold": 0.5}
+#: answers that must not mix poses (a hold time or a step of another pose would mislead)
+ONE_POSE = frozenset({"hold", "steps", "breathing", "deeper", "easier", "naming"})
 
 #: relevance = cosine/best + BM25_WEIGHT * BM25/best + PASSAGE_PRIOR/passage rank
 BM25_WEIGHT = 0.5
@@ -279,11 +281,12 @@ def select(
     *,
     cautions_last: bool = True,
     floor: float = RELATIVE_FLOOR,
+    one_pose: bool = True,
 ) -> list[Candidate]:
     """The lead (the best sentence whose role answers, else the best), then up to ``limit`` - 1
-    more that answer as well as it (a role as close to what was asked), score nearly as well
-    (``floor``) and are about the lead's pose; no near-duplicates. The rest follow the lead best first, cautions
-    last unless the question is about them."""
+    more whose role answers (any, if none does), that score nearly as well (``floor``) and, with
+    ``one_pose``, are about the lead's pose; no near-duplicates. The rest follow the lead best
+    first, cautions last unless the question is about them."""
     if not ranked:
         return []
     matched = [c for c in ranked if c.match]
@@ -296,7 +299,7 @@ def select(
     for c in pool:
         if len(chosen) >= limit:
             break
-        off_pose = lead_poses and not lead_poses & set(c.sentence.chunk.poses)
+        off_pose = one_pose and lead_poses and not lead_poses & set(c.sentence.chunk.poses)
         if c.score < floor * lead.score or off_pose:
             continue
         if not any(c.span == o.span or _near_duplicate(c.text, o.text) for o in chosen):
@@ -435,7 +438,13 @@ def compose(retrieval: Retrieval, library: Library) -> Answer:
             floor = FLOORS.get(intent.kind, RELATIVE_FLOOR)
             if intent.kind == "steps":  # one detail of a pose: an instruction about that detail
                 ranked = [c for c in ranked if c.match and answers_anyway(c, query.topic)]
-            chosen = select(ranked, limit, cautions_last=intent.kind not in {"pain", "cautions"}, floor=floor)
+            chosen = select(
+                ranked,
+                limit,
+                cautions_last=intent.kind not in {"pain", "cautions"},
+                floor=floor,
+                one_pose=intent.kind in ONE_POSE,
+            )
             if chosen and not intent.specific and weak(chosen[0], query.topic):
                 chosen = []  # nothing answers what was asked
         if not chosen:

@@ -128,7 +128,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"\bhow (?:do|should|can|would|to)\b|\bsteps?\b|\binstructions?\b|\bwalk me through\b|\bguide\b|"
         r"\bwhere (?:do|does|should)\b|\bwhat (?:do|should) i do with\b|\bhow far\b|\bposition\w*\b|\bplace\w*\b|"
         r"\balign\w*\b|\bboth sides\b|\bother side\b|\bstart\w*\b|\bbegin\w*\b|\bcome out\b|\bget out\b|\bget into\b|"
-        r"\bshould my \w+ be\b|\bfirst step\b",
+        r"\bshould my \w+ be\b|\bfirst step\b|\bwhat (?:should|do|does) (?:my|your|the) \w+ do\b",
     ),
 )
 _COMPILED = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _PATTERNS)

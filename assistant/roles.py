@@ -66,7 +66,8 @@ _ACTIONS = (
     "begin|start|stand|sit|kneel|lie|lay|place|put|bring|step|move|press|push|lift|lower|raise|reach|extend|"
     "straighten|bend|fold|turn|rotate|draw|keep|let|relax|rest|walk|shift|tuck|spread|tense|stretch|allow|"
     "make sure|release|seal|ground|gaze|look|roll|interlace|hug|slide|come|hinge|square|pull|flex|sink|"
-    "cross|bounce|repeat|follow|imagine|feel|grasp|clasp|hold|drop|root|open|engage|squeeze|point|check|go|take|use|try"
+    "cross|bounce|repeat|follow|imagine|feel|grasp|clasp|hold|drop|root|open|engage|squeeze|point|check|go|take|use|try|"
+    "lean|sweep|swing|float|hover|soften|lengthen|widen|tilt|tip|rock|settle|melt|stack|align|line up|tuck|lie"
 )
 #: spoken openers before an instruction: "So, now you're going to ...", "Let's ..."
 _LEAD = r"^(?:(?:so|now|then|and|okay|ok|alright|next|first|finally|slowly|gently|once|initially)[,]?\s+)*"
@@ -81,6 +82,7 @@ CUES: dict[str, tuple[str, ...]] = {
         _LEAD + r"(?:to (?:come out|release|exit|get out)|from (?:a|an|the) \w+ (?:position|pose|stance)|"
         r"from (?:all fours|(?:a |an |the )?(?:kneeling|standing|seated|sitting|lying|tabletop|plank)\b))",
         rf"^if\b[^,.]{{0,60}},\s*(?:then\s+)?(?:{_ACTIONS})\b",
+        r"^(?:so,? |now,? )?what you['’]re (?:going to|gonna) do is\b",
         r"^(?:on|with) (?:an?|each|the|your) (?:next )?(?:inhal\w*|exhal\w*)\b",
         r"\b(?:should be placed|is placed|are placed|faces? forward|is extended|are raised|stays? (?:straight|bent))\b",
         r"^(?:your|the) \w+(?: \w+)? (?:should|must) ",
