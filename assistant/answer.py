@@ -23,10 +23,10 @@ from typing import Protocol
 from . import roles
 from .intent import health_words, understand
 from .lexical import tokenize
-from .query import ASKING, DOMAIN, GENERIC
+from .query import ASKING, DOMAIN, GENERIC, bridge
 from .records import Answer, Chunk, Citation, Sentence
 from .retrieval import Retrieval
-from .text import fold
+from .text import fold, words
 
 #: sentences in an answer, by what the question asks for (a whole procedure gets more)
 MAX_SENTENCES = 3
@@ -49,7 +49,8 @@ PASSAGE_PRIOR = 0.3
 ROLE_BONUS = (0.5, 0.25)
 #: for "what is <pose>?", added for a sentence that says what the pose is ("<pose> is a ...")
 DESCRIBES_BONUS = 0.5
-#: taken from a hold time given for a variation, when the question is not about one
+#: taken from a hold time given for a variation when the question is not about one; added to a
+#: sentence about the variant a question names ("reclining hero")
 VARIATION_PENALTY = 0.5
 #: words of a question about a harder or other version of a pose
 _VARIATION = re.compile(
@@ -65,6 +66,18 @@ def after_variation(sentence: Sentence, library: Library, reach: int = 3) -> boo
         earlier = library.previous(earlier) if earlier else None
         if earlier is not None and "deeper" in earlier.roles:
             return True
+    return False
+
+
+def near(sentence: Sentence, tokens: set[str], library: Library, reach: int = 3) -> bool:
+    """The sentence, or one of the ``reach`` before it, uses one of ``tokens``."""
+    earlier: Sentence | None = sentence
+    for _ in range(reach + 1):
+        if earlier is None:
+            return False
+        if tokens & set(tokenize(earlier.text)):
+            return True
+        earlier = library.previous(earlier)
     return False
 
 
@@ -91,7 +104,7 @@ CONTEXT_BONUS = 0.6
 #: a lead whose role is not what was asked must be at least this close to the question and share a
 #: word with it, or be CLOSE_COSINE close (calibrated with eval --answers on our three sets)
 MIN_LEAD_COSINE = 0.25
-CLOSE_COSINE = 0.5
+CLOSE_COSINE = 0.6
 NOT_MEDICAL_ADVICE = (
     "Note: these articles are not medical advice; with pain, an injury, pregnancy or a health "
     "condition, ask a doctor or physiotherapist."
@@ -200,6 +213,7 @@ def candidates(retrieval: Retrieval, library: Library) -> list[Candidate]:
     naming = query.intent.kind in {"naming", "comparison"}
     etymology = bool(_ASKS_MEANING.search(query.question))
     varied = bool(_VARIATION.search(f"{query.topic} {query.context}"))
+    variant = {t for w in query.variant for t in tokenize(w)}
     remedy = query.intent.kind in {"easier", "pain"}
     out = []
     for s in found:
@@ -218,6 +232,8 @@ def candidates(retrieval: Retrieval, library: Library) -> list[Candidate]:
             score += PROP_BONUS
         if query.intent.kind == "hold" and not varied and ("deeper" in s.roles or after_variation(s, library)):
             score -= VARIATION_PENALTY  # a hold time given for a variation answers the plain question second
+        if variant and near(s, variant, library):
+            score += VARIATION_PENALTY  # about the variant asked for: it, or just after it is introduced
         score += CONTEXT_BONUS * max(s.context, 0.0) / top_context if query.context else 0.0
         out.append(Candidate(s, relevance, score, match))
     # "If this is you, ..." is as relevant as the sentence it leans on (which is quoted with it)
@@ -265,9 +281,18 @@ def weak(lead: Candidate, topic: str) -> bool:
 def answers_anyway(lead: Candidate, topic: str) -> bool:
     """Whether a sentence is about what was asked: it shares a word of what was asked about (not
     of how it was asked), or is very close in meaning (CLOSE_COSINE)."""
+    return shared(lead, topic) > 0 or lead.sentence.cosine >= CLOSE_COSINE
+
+
+def shared(candidate: Candidate, topic: str) -> int:
+    """How many words of what was asked about the sentence says (directly, through a bridge, or as
+    a compound written apart: 'backbend', 'back-bend'); one when nothing in particular was asked."""
     asked = set(tokenize(topic)) - GENERIC - DOMAIN - ASKING
-    shares = not asked or bool(asked & set(tokenize(lead.text)))
-    return shares or lead.sentence.cosine >= CLOSE_COSINE
+    if not asked:
+        return 1
+    said = set(tokenize(candidate.text))
+    said |= {a + b for a, b in zip(words(candidate.text), words(candidate.text)[1:], strict=False)}
+    return sum(1 for w in asked if w in said or said & set(bridge(w)))
 
 
 def _near_duplicate(a: str, b: str) -> bool:
@@ -436,8 +461,8 @@ def compose(retrieval: Retrieval, library: Library) -> Answer:
             chosen = compare(ranked, library, query.named) or select(ranked, limit)
         else:
             floor = FLOORS.get(intent.kind, RELATIVE_FLOOR)
-            if intent.kind == "steps":  # one detail of a pose: an instruction about that detail
-                ranked = [c for c in ranked if c.match and answers_anyway(c, query.topic)]
+            if intent.kind == "steps" or not intent.specific:  # a detail, or no kind asked: about what was asked
+                ranked = [c for c in ranked if answers_anyway(c, query.topic)]
             chosen = select(
                 ranked,
                 limit,

@@ -71,7 +71,8 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (  # "can it help my asthma?" asks what the pose does for a condition, not whether it is safe with it
         "benefits",
         rf"\b(?:help|helps|helpful|relieve|reliev\w*|improve|ease|cure|treat|reduce|good for|benefit\w*)\b.*"
-        rf"\b(?:{_HEALTH})\b",
+        rf"\b(?:{_HEALTH}|pain|aches?|soreness|stiffness|tightness)\b"
+        r"|\bdoes (?:it|this|that|\w+(?: pose)?) (?:open|stretch|strengthen|work|help|improve|relieve|calm|tone)\b",
     ),
     (
         "condition",
@@ -105,7 +106,8 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"props?|blocks?|"
         r"blankets?|straps?|bolsters?|towels?|cushions?|pillows?|chair|wall|support|alternatives?|instead|"
         r"(?:put|place|use) (?:under|beneath|between)|what can i (?:use|put)|"
-        r"my \w+ (?:is|are|feel|feels) (?:too |really |very |so )?(?:tight|stiff|weak|inflexible))\b",
+        r"my \w+ (?:is|are|feel|feels) (?:too |really |very |so |super |quite |pretty |a bit |a little )?"
+        r"(?:tight|stiff|weak|inflexible)\b(?=.*\bpose\b))\b",
     ),
     (
         "cautions",
@@ -115,7 +117,8 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "benefits",
         r"\b(?:benefits?|good for|help(?:s)? (?:with|my|me|for)|does .* help|why (?:should|would|do) (?:i|you)|"
-        r"what does .* do\b(?! with)|improve\w*|reliev\w*|worth|why is .* good|good at|useful|point of|purpose|"
+        r"what does (?!my |your )\w.* do\b(?! with)|improve\w*|reliev\w*|worth|why is .* good|good at|useful|"
+        r"point of|purpose|"
         r"calm\w*|relax\w*|stress\w*|sleep|energ\w*|digest\w*|build\w* (?:strength|muscle)|strengthen\w*)\b"
         r"|\b(?:what|which) muscles?\b|\bwhat does .* (?:stretch|work|strengthen|target|open)\b",
     ),
@@ -128,7 +131,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"\bhow (?:do|should|can|would|to)\b|\bsteps?\b|\binstructions?\b|\bwalk me through\b|\bguide\b|"
         r"\bwhere (?:do|does|should)\b|\bwhat (?:do|should) i do with\b|\bhow far\b|\bposition\w*\b|\bplace\w*\b|"
         r"\balign\w*\b|\bboth sides\b|\bother side\b|\bstart\w*\b|\bbegin\w*\b|\bcome out\b|\bget out\b|\bget into\b|"
-        r"\bshould my \w+ be\b|\bfirst step\b|\bwhat (?:should|do|does) (?:my|your|the) \w+ do\b",
+        r"\bshould my \w+ be\b|\bfirst step\b|\bwhat (?:should|do|does) (?:my|your|the) (?:\w+ ){1,2}do\b",
     ),
 )
 _COMPILED = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _PATTERNS)
@@ -148,7 +151,7 @@ _DEFINITION = re.compile(
 )
 #: a steps question asking for the whole procedure ("how do I do ...", "walk me through ...")
 _PROCEDURE = re.compile(
-    r"\bhow (?:do|should|can|would) (?:i|you|we|one) (?:do|perform|practi[cs]e|get into|go into|enter|set up)\b"
+    r"\bhow (?:do|should|can|would) (?:i|you|we|one) (?:do|perform|practi[cs]e|get into|go into|enter|set up|stretch)\b"
     r"|\bhow to (?:do|perform|practi[cs]e|get into)\b|\bstep by step\b|\bsteps\b|\binstructions\b|"
     r"\bwalk me through\b|\bteach me\b|\bguide me\b",
     re.IGNORECASE,

@@ -29,7 +29,8 @@ GENERIC = frozenset(
     tokenize(
         "pose poses yoga asana posture do doing how what which why when where should can could would "
         "much many long good bad best better way ways thing things get make tell know need want like "
-        "feel feeling help also just really about ok okay please thanks anyone someone use used using one ones"
+        "feel feeling help also just really about ok okay please thanks anyone someone use used using one ones "
+        "whats hows whos wheres whens whys thats its im ive youre dont doesnt cant wont isnt far often"
     )
 )
 
@@ -52,6 +53,7 @@ class Query:
     intent: Intent = field(default_factory=lambda: Intent("general", ()))
     context: str = ""  # in a follow-up, what the earlier question asked (its topic)
     unknown: tuple[str, ...] = ()  # pose names the lexicon does not know ("Gate Pose")
+    variant: tuple[str, ...] = ()  # words that tell a named variant from its base pose ("reclining")
 
     @property
     def poses(self) -> tuple[str, ...]:
@@ -140,7 +142,9 @@ class QueryReader:
                 context = earlier_topic
         ranked = [w for w in tokenize(topic) if w not in POSE_WORDS]
         tokens = tuple(ranked * 2) + (tuple(bridge(topic)) if self.bridges else ())
-        return Query(question, named, carried, tokens, topic, intent, context, self.lexicon.unknown_names(question))
+        variant = tuple(w for p in named for w in self._variant_words(p))
+        unknown = self.lexicon.unknown_names(question)
+        return Query(question, named, carried, tokens, topic, intent, context, unknown, variant)
 
     def _variant_word(self, pose_id: str, word: str) -> bool:
         """A word of a variant's name that its base pose's name lacks ('reclining' of Reclining Hero):
@@ -162,4 +166,14 @@ class QueryReader:
         in_name = {i for m in mentions for i in range(m.first, m.last) if not self._variant_word(m.pose, all_words[i])}
         in_name |= {i for i, _ in heads}
         topic = [w for i, w in enumerate(all_words) if i not in in_name] if self.strip_names else all_words
+        if self.strip_names:  # a variant's other names' own words ('supta' asked, 'reclining' written)
+            topic += [w for p in named for w in self._variant_words(p) if w not in topic]
         return named, " ".join(topic if tokenize(" ".join(topic)) else all_words)
+
+    def _variant_words(self, pose_id: str) -> list[str]:
+        """The words of a variant's names that its base pose's names lack."""
+        pose = self.lexicon.poses.get(pose_id)
+        if pose is None or not pose.variant_of:
+            return []
+        names = words(" ".join([pose.english, pose.sanskrit, *pose.aliases]).replace("-", " "))
+        return [w for w in dict.fromkeys(names) if self._variant_word(pose_id, w) and tokenize(w)]

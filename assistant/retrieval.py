@@ -227,39 +227,44 @@ class Retriever:
         if not hits:
             return True
         support = self._support(query, hits[:3])
-        if query.poses:  # about a pose the articles teach: only a question with nothing in common,
-            # asking for nothing an article sentence is for (whether one is, the answer decides), or
-            # one asking about something no passage of the pose mentions ("with my eyes closed?",
-            # "is it good for sciatica?")
+        if query.poses:  # about a pose the articles teach: off-topic only when the question asks about
+            # something no passage of the pose mentions: a condition it may help ("good for sciatica?"),
+            # a detail of it ("should my eyes be closed?"), anything at all ("can I do it on a bed?")
+            asked = self._asked(query)
             if query.intent.kind == "benefits" and health_words(query.topic):
-                return not self._mentioned(query, focus, tokenize(" ".join(health_words(query.topic))))
+                conditions = tokenize(" ".join(health_words(query.topic)))
+                return len(self._unmentioned(conditions, focus)) == len(conditions)
+            if query.intent.kind == "steps" and not query.intent.procedure:
+                return bool(self._unmentioned(asked, focus))
             if query.intent.specific:
                 return False
-            return (support == 0.0 and best < MIN_DENSE_WITH_POSE) or not self._mentioned(query, focus)
+            unmentioned = self._unmentioned(asked, focus)
+            return (support == 0.0 and best < MIN_DENSE_WITH_POSE) or (bool(asked) and len(unmentioned) == len(asked))
         return best < MIN_DENSE or (best < MIN_DENSE_CONFIDENT and support < MIN_SUPPORT)
 
-    def _mentioned(self, query: Query, among: np.ndarray | None, content: Sequence[str] | None = None) -> bool:
-        """Whether a passage ``among`` these mentions something the question asks about (``content``,
-        by default its key words beyond the pose's names and words of asking): directly, through a
+    def _asked(self, query: Query) -> list[str]:
+        """The words of what the question asks about: its key words beyond the pose's names and
+        the words of asking ('hold', 'avoid', ...)."""
+        names = {w for p in query.poses for w in tokenize(self._label(p))}
+        asked = key_words(query.topic) - names - ASKING
+        return [w for w in words(query.topic) if tokenize(w) and set(tokenize(w)) <= asked]
+
+    def _unmentioned(self, asked: Sequence[str], among: np.ndarray | None) -> list[str]:
+        """The words of ``asked`` that no passage ``among`` these mentions: directly, through a
         bridge, or as a compound written apart ('backbend' and 'back-bend')."""
-        if content is None:
-            names = {w for p in query.poses for w in tokenize(self._label(p))}
-            content = [
-                w for w in words(query.topic) if tokenize(w) and set(tokenize(w)) <= key_words(w) - names - ASKING
-            ]
-        if not content or among is None:
-            return True
+        if among is None:
+            return []
 
         def found(tokens: Sequence[str]) -> bool:
             return bool(tokens) and bool((self.index.lexical.scores(tokens)[among] > 0).any())
 
-        for word in content:
+        def mentioned(word: str) -> bool:
             halves = ((word[:i], word[i:]) for i in range(3, len(word) - 2))
-            if any(found([t]) for t in [*tokenize(word), *bridge(word)]) or any(
+            return any(found([t]) for t in [*tokenize(word), *bridge(word)]) or any(
                 all(found(tokenize(h)) for h in pair) for pair in halves
-            ):
-                return True
-        return False
+            )
+
+        return [w for w in asked if not mentioned(w)]
 
     def _support(self, query: Query, hits: Sequence[Hit]) -> float:
         """Share of the question's key words found in ``hits`` (directly or through a bridge)."""

@@ -163,6 +163,14 @@ _DISCOURSE = re.compile(
     r"|\bgoing to do (?:it|this|that) (?:correctly|properly|right|together)\b",
     re.IGNORECASE,
 )
+#: an author's biography: "Sarah is STOTT certified in ...", "She lives in Portland with ..."
+_BIO = re.compile(
+    r"\b(?:e-?ryt|ryt-?\d*|(?:is|am) (?:a |an )?(?:[\w-]+ ){0,2}(?:certified|registered|licensed)|certified in|"
+    r"has (?:studied|taught|worked|been teaching)|lives in|"
+    r"(?:with|and) (?:her|his|their|my) (?:family|husband|wife|partner|kids|children|dog|cat|cats|dogs)|"
+    r"when (?:she|he|they)(?:['’]s| is| are)? not)\b"
+)
+_BYLINE = re.compile(r"^(?:By|Written by|Author:) (?:Dr\.? )?[A-Z][a-z]+ [A-Z]")
 #: a question restated in the text: "It hurts my knees.", "People often ask me whether ..."
 _RESTATED = re.compile(
     r"\b(?:people|students|you|readers|clients|many of you|some of you) (?:often |always |sometimes |keep )?"
@@ -174,10 +182,12 @@ _SECOND_PERSON = re.compile(r"\b(?:you|your|yourself)\b", re.IGNORECASE)
 
 
 def not_an_answer(text: str) -> bool:
-    """Web furniture, class logistics, a restated question, the article talking about itself, or a
-    short first-person line that speaks to no one ("It hurts my knees.", "I used to."): never
-    quoted, whatever else it says."""
-    if FURNITURE.search(text) or _RESTATED.search(text) or _DISCOURSE.search(text):
+    """Web furniture, class logistics, an author's biography or byline, a restated question, the
+    article talking about itself, or a short first-person line that speaks to no one ("It hurts
+    my knees.", "I used to."): never quoted, whatever else it says."""
+    if FURNITURE.search(text) or _RESTATED.search(text) or _DISCOURSE.search(text) or _BYLINE.match(text):
+        return True
+    if _BIO.search(text.lower()):
         return True
     return len(text.split()) < 8 and bool(_FIRST_PERSON.search(text)) and not _SECOND_PERSON.search(text)
 
