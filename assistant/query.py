@@ -130,12 +130,14 @@ class QueryReader:
         if intent.kind == "definition" and named and not key_words(intent.term.replace("pose", "")):
             intent = Intent("naming", ANSWERED_BY["naming"], intent.medical)  # "what is parsvottanasana?"
         context = ""
+        names = {w for p in named for w in words(self._label(p))}
+        own = key_words(topic) - names  # what this turn asks about, beyond which pose
         earlier = next((t for t in reversed(history) if key_words(self.topic(t)[1])), "")
         if earlier:
             earlier_topic = self.topic(earlier)[1]
-            elliptical = not key_words(topic) or bool(_ELLIPTICAL.match(question))
-            if elliptical and not key_words(topic):
-                topic = f"{topic} {earlier_topic}"  # "and for the pyramid one?" asks the earlier question again
+            elliptical = not own or bool(_ELLIPTICAL.match(question))
+            if not own:  # "and for the pyramid one?" asks the earlier question again, about this pose
+                topic = earlier_topic if named else f"{topic} {earlier_topic}"
             if elliptical and not intent.specific:
                 intent = understand(self.lexicon.blank(earlier))
             if not named or _POINTS_BACK.search(blanked):
@@ -145,6 +147,10 @@ class QueryReader:
         variant = tuple(w for p in named for w in self._variant_words(p))
         unknown = self.lexicon.unknown_names(question)
         return Query(question, named, carried, tokens, topic, intent, context, unknown, variant)
+
+    def _label(self, pose_id: str) -> str:
+        pose = self.lexicon.poses.get(pose_id)
+        return " ".join([pose.english, pose.sanskrit, *pose.aliases]) if pose else pose_id
 
     def _variant_word(self, pose_id: str, word: str) -> bool:
         """A word of a variant's name that its base pose's name lacks ('reclining' of Reclining Hero):

@@ -53,9 +53,9 @@ FURNITURE = re.compile(
     r"(?: and (?:a |your )?\w+)?(?: \w+)? (?:nearby|handy|ready|within reach|close by)|"
     r"grab (?:a|your|some) (?:blocks?|blankets?|straps?|bolsters?|props?|mats?)|"
     r"(?:look at|see|watch) (?:the|this) (?:picture|image|photo|diagram|illustration|video)|pictured (?:above|below)|"
-    r"shown (?:above|below)|(?:click|tap) (?:here|below)|"
-    r"hi,? (?:i['’]?m|my name is|everyone|everybody|guys)|welcome (?:back|to)|i just showed you|"
-    r"thanks? (?:you )?for (?:watching|reading|coming|joining))\b|©",
+    r"shown (?:above|below)|(?:click|tap) (?:here|below)|shop (?:our|my|the|now)|buy (?:now|here|it here)|"
+    r"discount code|use (?:the )?code|hi,? (?:i['’]?m|my name is|everyone|everybody|guys)|welcome (?:back|to)|"
+    r"i just showed you|thanks? (?:you )?for (?:watching|reading|coming|joining))\b|©",
     re.IGNORECASE,
 )
 #: part of the classifier's fingerprint, with this file's own bytes (see ``fingerprint``)

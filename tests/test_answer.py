@@ -234,6 +234,9 @@ def test_a_follow_up_answers_about_the_variation_under_discussion(real_assistant
         ("is gate pose good for tight hips?", "don't teach Gate Pose"),
         ("what are the sitting bones?", "mention sitting bones but don't explain it"),
         ("what's a good sourdough recipe?", "don't answer that"),
+        ("can I practise hero pose on a trampoline?", "don't answer that"),  # nothing on trampolines
+        ("where should my eyebrows be in pyramid pose?", "don't answer that"),  # a detail never mentioned
+        ("is pyramid pose good for migraines?", "don't answer that"),  # a condition never mentioned
     ],
 )
 def test_questions_the_articles_do_not_answer_are_declined_with_what_they_cover(

@@ -112,3 +112,16 @@ def test_chunk_records_point_at_exact_article_text(fake_settings: Settings) -> N
     for line in (generation / "chunks.jsonl").read_text().splitlines():
         r = json.loads(line)
         assert bodies[r["article"]][r["start"] : r["end"]] == r["text"]
+
+
+def test_an_article_teaches_the_poses_its_body_names_most() -> None:
+    from assistant.build import taught_poses
+    from assistant.poses import load_lexicon
+    from assistant.records import Article
+
+    lexicon = load_lexicon()
+    body = "Downward dog today. Lift into downward dog. Rest in child's pose, then downward dog. Child's pose to end."
+    article = Article("class", "Gentle Flow, Week 3", body, "", "class.txt", "0" * 64)
+    assert [p.id for p in taught_poses(article, lexicon)] == ["adho-mukha-svanasana"]
+    equal = Article("two", "Two poses", body + " Child's pose again.", "", "two.txt", "1" * 64)
+    assert {p.id for p in taught_poses(equal, lexicon)} == {"adho-mukha-svanasana", "balasana"}

@@ -15,7 +15,7 @@ from assistant.embedding import SentenceTransformerEmbedder
 from assistant.index import Index
 from assistant.pipeline import Assistant
 
-from .conftest import CORPUS, QUESTIONS
+from .conftest import CORPUS, QUESTIONS, ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -117,3 +117,31 @@ def test_user_errors_are_one_line_and_exit_1(real_settings: Settings, tmp_path) 
 def test_build_is_incremental_with_the_real_model(real_settings: Settings) -> None:
     done = cli("build", settings=real_settings)
     assert "up to date" in done.stdout
+
+
+def test_cli_eval_answers_prints_the_metrics_and_the_worst_answers_marked(real_settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "answers.json"
+    done = cli("eval", "--answers", str(ROOT / "eval" / "answers.jsonl"), "--json", str(out), settings=real_settings)
+    for name in ["must_recall", "precision", "first_sentence_key_fact", "first_sentence_relevant"]:
+        assert name in done.stdout
+    assert re.search(r"wrongly_abstained\s+\d+ of 80", done.stdout)
+    assert re.search(r"^      [+-] ", done.stdout, re.MULTILINE)  # each sentence of a worst answer is marked
+    data = json.loads(out.read_text())
+    assert data["metrics"]["unanswerable"] == 12 and len(data["questions"]) == 92
+    first = data["questions"][0]
+    assert {"id", "question", "answer", "abstained", "must_recall", "precision", "sentences", "missed"} <= set(first)
+    assert data["metrics"]["must_recall"] >= 0.75 and data["metrics"]["precision"] >= 0.7  # floors, not targets
+    wrong = cli(
+        "eval", "--answers", str(ROOT / "eval" / "answers.jsonl"), "--compare", settings=real_settings, check=False
+    )
+    assert wrong.returncode == 1 and "--questions" in wrong.stderr
+
+
+def test_the_sentence_before_is_found_across_passages(real_settings: Settings) -> None:
+    index = Index.open(real_settings)
+    starts = [int(index.first_sentence[i]) for i in range(1, len(index.chunks))]
+    row = next(
+        r for r in starts if index.chunks[int(index.owner[r])].article == index.chunks[int(index.owner[r - 1])].article
+    )
+    assert index.previous(index.sentence(row)) == index.sentence(row - 1)
+    assert index.previous(index.sentence(0)) is None

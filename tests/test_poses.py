@@ -66,3 +66,32 @@ def test_edit_distance_counts_transpositions() -> None:
     assert edit_distance("virasna", "virasana", 2) == 1
     assert edit_distance("virasan", "virasna", 2) == 1
     assert edit_distance("abc", "xyz", 1) == 2
+
+
+def test_pose_names_the_lexicon_lacks_are_found_in_questions(lexicon: Lexicon) -> None:
+    assert lexicon.unknown_names("is gate pose good for tight hips?") == ("Gate Pose",)
+    assert lexicon.unknown_names("can I do wild thing pose?") == ("Wild Thing Pose",)
+    assert lexicon.unknown_names("is tittibhasana hard?") == ("Tittibhasana",)
+    for text in ["how do I do a standing pose?", "walk me through pyramid pose", "the kneeling pose where you sit"]:
+        assert lexicon.unknown_names(text) == ()
+
+
+def test_an_articles_title_teaches_a_pose_the_lexicon_lacks(lexicon: Lexicon) -> None:
+    (gate,) = lexicon.discover("Parighasana (Gate Pose)", "Gate Pose stretches the side body.")
+    assert (gate.english, gate.sanskrit) == ("Gate Pose", "Parighasana")
+    extended = lexicon.with_poses([gate])
+    assert extended.find("what does parighasana mean?") == (gate.id,) == extended.find("how do I do gate pose?")
+    assert lexicon.discover("7 Reasons Bridge Pose Belongs in Your Practice", "") == []  # known already
+    assert lexicon.discover("A class", "do the forward fold pose, the forward fold pose, the forward fold pose") == []
+
+
+def test_a_word_right_before_pose_may_have_a_typo_others_may_not(lexicon: Lexicon) -> None:
+    assert lexicon.find("how long do I hold piramid pose?") == ("parsvottanasana",)
+    assert lexicon.find("how do I do pyrimid pose") == ("parsvottanasana",)
+    assert lexicon.find("a piramid") == ()  # not a name-like word, and no 'pose' after it
+
+
+def test_blanking_names_and_one_word_names_of_taught_poses(lexicon: Lexicon) -> None:
+    assert lexicon.blank("walk me through pyramid pose", placeholder="<pose>") == "walk me through <pose>"
+    heads = lexicon.head_words(["setu-bandha-sarvangasana", "balasana", "virasana"])
+    assert heads == {"bridge": "setu-bandha-sarvangasana", "hero": "virasana"}  # 'child' is too common

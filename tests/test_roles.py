@@ -107,3 +107,35 @@ def test_labelled_corpus_sentences_get_their_roles(real_settings: Settings) -> N
     assert sum(f1) / len(f1) >= 0.65, dict(zip(roles.ROLES, f1, strict=True))
     none = [r for r in rows if "none" in stored[(r["article"], r["text"])]]
     assert sum("none" in r["roles"] for r in none) / len(none) >= 0.75  # content is rarely silenced
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sarah Stockett is STOTT certified in Matwork and Reformer.",
+        "Jenna Park is a 500-hour registered yoga teacher and former marathon runner.",
+        "She lives in Portland with her husband and two very lazy cats.",
+        "By Dr. Sam Okafor, DPT — Sam is a physical therapist.",
+        "Shop our favourite cork yoga blocks here.",
+        "Make sure your blocks are nearby.",
+        "Let's talk about what it actually does.",
+        "So here is how I do it now.",
+        "Now, a lot of people ask me whether the heels have to touch the floor.",
+        "It hurts my knees.",
+    ],
+)
+def test_bios_furniture_and_talk_about_the_article_are_never_answers(text: str) -> None:
+    assert roles.not_an_answer(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kneel down on the ground and use a thick blanket as padding.",
+        "Now I hold cobra for three to five breaths, lower on an exhale, and repeat it.",
+        "By doing this you protect your lower back.",
+        "Avoid this pose if you have a recent knee injury.",
+    ],
+)
+def test_content_is_not_mistaken_for_furniture(text: str) -> None:
+    assert not roles.not_an_answer(text)

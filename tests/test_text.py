@@ -57,3 +57,9 @@ def test_sentences_end_after_contractions_and_a_bare_no() -> None:
         "See No. 5 for more.",
         "Iyengar, B. K. S. Light on Yoga.",
     ]
+
+
+def test_speaker_labels_are_left_out_like_list_markers() -> None:
+    text = "HOST: So, how long?\nANNA REYES: Five breaths. Then rest.\nQ: Is it safe?\nNote: keep going."
+    got = [text[s:e] for s, e in sentence_spans(text)]
+    assert got == ["So, how long?", "Five breaths.", "Then rest.", "Is it safe?", "Note: keep going."]
