@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run build ask eval test e2e bench bench-quick lint format clean
+.PHONY: install run build ask eval eval-unseen test e2e bench bench-quick lint format clean
 
 install: $(STAMP)
 
@@ -29,6 +29,12 @@ build: install
 
 eval: install build
 	$(VENV)/bin/yoga-assistant eval --questions eval/questions.jsonl --compare
+	$(VENV)/bin/yoga-assistant eval --answers eval/answers.jsonl
+	$(VENV)/bin/yoga-assistant eval --answers eval/answers-holdout.jsonl
+
+eval-unseen: install
+	$(PY) eval/unseen.py --set 1
+	$(PY) eval/unseen.py --set 2
 
 test: install
 	$(PY) -m pytest -q
