@@ -62,6 +62,10 @@ class LexicalIndex:
     def load(cls, folder: Path, size: int) -> LexicalIndex:
         return cls(bm25s.BM25.load(str(folder), mmap=MMAP), size)
 
+    def knows(self, word: str) -> bool:
+        """Whether the indexed texts use ``word`` (after stemming)."""
+        return any(t in self._bm25.vocab_dict for t in tokenize(word))
+
     def scores(self, tokens: Sequence[str]) -> np.ndarray:
         """BM25 score of every passage for ``tokens``; a token given twice counts twice.
 

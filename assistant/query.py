@@ -8,7 +8,7 @@ bridged to the words articles use (data/expansions.yaml). Pure: needs only the p
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -17,7 +17,7 @@ import yaml
 
 from .intent import ANSWERED_BY, Intent, understand
 from .lexical import stems, tokenize
-from .poses import Lexicon
+from .poses import Lexicon, edit_distance
 from .text import words
 
 #: words for "a pose": in every article, so they rank nothing (left out of the BM25 query)
@@ -107,13 +107,30 @@ class QueryReader:
     measure what each adds (eval/ablation.py)."""
 
     def __init__(
-        self, lexicon: Lexicon, covered: Sequence[str] = (), *, bridges: bool = True, strip_names: bool = True
+        self,
+        lexicon: Lexicon,
+        covered: Sequence[str] = (),
+        *,
+        bridges: bool = True,
+        strip_names: bool = True,
+        known: Callable[[str], bool] = lambda word: False,
     ) -> None:
         self.lexicon = lexicon
         self.bridges = bridges
         self.strip_names = strip_names
         #: one-word names of the poses the articles teach ("is bridge easier than wheel?")
         self.heads = lexicon.head_words(covered)
+        #: the longer words of taught poses' names, for a misspelled one alone ("piramid"); a word
+        #: the articles themselves use ("hamstrings") is no misspelling
+        self.known = known
+        self.loose = {
+            w: p
+            for p in covered
+            if p in lexicon.poses
+            for name in (lexicon.poses[p].english, *lexicon.poses[p].aliases)
+            for w in words(name.replace("-", " "))
+            if len(w) >= 6 and w not in {"pose", "poses", "stretch"}
+        }
 
     def read(
         self,
@@ -148,6 +165,13 @@ class QueryReader:
         unknown = self.lexicon.unknown_names(question)
         return Query(question, named, carried, tokens, topic, intent, context, unknown, variant)
 
+    def _misspelled(self, word: str) -> str:
+        """The taught pose one of whose longer name words ``word`` is, with one typo."""
+        if len(word) < 6 or word in self.loose or self.known(word):
+            return ""
+        close = {p for w, p in self.loose.items() if abs(len(w) - len(word)) <= 1 and edit_distance(word, w, 1) <= 1}
+        return close.pop() if len(close) == 1 else ""
+
     def _label(self, pose_id: str) -> str:
         pose = self.lexicon.poses.get(pose_id)
         return " ".join([pose.english, pose.sanskrit, *pose.aliases]) if pose else pose_id
@@ -168,6 +192,8 @@ class QueryReader:
         all_words = words(text.replace("-", " "))
         spoken = {i for m in mentions for i in range(m.first, m.last)}
         heads = [(i, self.heads[w]) for i, w in enumerate(all_words) if w in self.heads and i not in spoken]
+        if not mentions and not heads:  # a taught pose's name with one typo ("how long do I hold piramid?")
+            heads = [(i, p) for i, w in enumerate(all_words) if (p := self._misspelled(w))]
         named = tuple(dict.fromkeys(p for _, p in sorted([(m.first, m.pose) for m in mentions] + heads)))
         in_name = {i for m in mentions for i in range(m.first, m.last) if not self._variant_word(m.pose, all_words[i])}
         in_name |= {i for i, _ in heads}

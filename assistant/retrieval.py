@@ -117,7 +117,9 @@ class Retriever:
         covered = {p.id for p in index.covered}
         self._covered_family = {f for p in covered for f in index.lexicon.family(p)}
         self._focus_cache: dict[frozenset[str], np.ndarray | None] = {}
-        self._reader = QueryReader(index.lexicon, sorted(covered), bridges=bridges, strip_names=strip_names)
+        self._reader = QueryReader(
+            index.lexicon, sorted(covered), bridges=bridges, strip_names=strip_names, known=index.lexical.knows
+        )
 
     # -- understanding -------------------------------------------------------------------------
     def understand(self, question: str, history: Sequence[str] = ()) -> Query:

@@ -42,3 +42,11 @@ def test_a_taught_poses_one_word_name_and_an_unknown_pose(reader: QueryReader) -
     q = read(reader, "is bridge easier than wheel pose?")
     assert q.named == ("setu-bandha-sarvangasana", "urdhva-dhanurasana")
     assert read(reader, "is gate pose good for tight hips?").unknown == ("Gate Pose",)
+
+
+def test_a_taught_poses_name_misspelled_alone_but_not_a_word_the_articles_use() -> None:
+    lexicon = load_lexicon()
+    reader = QueryReader(lexicon, ["parsvottanasana", "janu-sirsasana"], known=lambda w: w.startswith("hamstring"))
+    assert reader.topic("how long do I hold piramid?")[0] == ("parsvottanasana",)
+    assert reader.topic("what can I do for tight hamstrings?")[0] == ()  # 'hamstring' is in a name, and a word
+    assert reader.topic("is it a danger?")[0] == ()  # near Dancer's Pose, which is not taught
