@@ -2,8 +2,9 @@
 
 A generation is a folder: ``chunks.jsonl`` (one passage per line: article, span, text,
 token count, sentence spans, poses, each sentence's roles, content hash), passage and sentence
-vectors (``.npy``, memory-mapped when read), the FAISS index, two BM25 indexes (passages and
-sentences), the pose lexicon it was tagged with, and the sentence-role classifier's weights.
+vectors (``.npy``, memory-mapped when read), each sentence's roles as bits, the FAISS index, two
+BM25 indexes (passages and sentences), the pose lexicon it was tagged with, and the
+sentence-role classifier's weights.
 ``store`` publishes and checks generations; ``build`` fills them; ``index`` reads them.
 """
 
@@ -19,10 +20,13 @@ from . import dense
 from .lexical import LexicalIndex
 from .poses import Lexicon
 from .records import Chunk
+from .roles import ROLES
 
 CHUNKS_FILE = "chunks.jsonl"
 VECTORS_FILE = "vectors.npy"
 SENTENCE_VECTORS_FILE = "sentence-vectors.npy"
+#: each sentence's roles as bits (bit i = roles.ROLES[i]), for picking sentences by role fast
+SENTENCE_ROLES_FILE = "sentence-roles.npy"
 DENSE_FILE = "dense.faiss"
 LEXICAL_DIR = "lexical"
 SENTENCE_LEXICAL_DIR = "lexical-sentences"
@@ -42,6 +46,13 @@ def read_chunks(path: Path) -> list[Chunk]:
                 Chunk(r["article"], r["start"], r["end"], r["text"], r["tokens"], sentences, tuple(r["poses"]), roles)
             )
     return chunks
+
+
+def role_bits(chunks: list[Chunk]) -> np.ndarray:
+    """Per sentence row, its roles as bits (bit i = roles.ROLES[i]); 0 for one without a role."""
+    bits = {role: 1 << i for i, role in enumerate(ROLES)}
+    rows = (rs for c in chunks for rs in (c.roles or ((),) * len(c.sentences)))
+    return np.fromiter((sum(bits.get(r, 0) for r in rs) for rs in rows), dtype=np.uint16)
 
 
 def first_sentence_rows(chunks: list[Chunk]) -> np.ndarray:
@@ -78,6 +89,7 @@ def write_generation(
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
     np.save(folder / VECTORS_FILE, vectors)
     np.save(folder / SENTENCE_VECTORS_FILE, sentence_vectors)
+    np.save(folder / SENTENCE_ROLES_FILE, role_bits(chunks))
     dense.save(dense.build(vectors, params), folder / DENSE_FILE)
     if lexical is None:
         sentences = [c.text[s - c.start : e - c.start] for c in chunks for s, e in c.sentences]

@@ -20,6 +20,7 @@ from .generation import (
     LEXICAL_DIR,
     POSES_FILE,
     SENTENCE_LEXICAL_DIR,
+    SENTENCE_ROLES_FILE,
     SENTENCE_VECTORS_FILE,
     VECTORS_FILE,
     first_sentence_rows,
@@ -28,7 +29,6 @@ from .generation import (
 from .lexical import LexicalIndex
 from .poses import Lexicon
 from .records import Pose, Sentence
-from .roles import ROLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,8 @@ class Index:
             self.first_sentence = first_sentence_rows(self.chunks)
             self.owner = np.repeat(np.arange(len(self.chunks)), np.diff(self.first_sentence))
             self.sentence_vectors = np.load(generation / SENTENCE_VECTORS_FILE, mmap_mode="r").view(np.ndarray)
+            #: per sentence row, its roles as bits (bit i = roles.ROLES[i])
+            self.role_mask = np.load(generation / SENTENCE_ROLES_FILE)
             self.sentence_lexical = LexicalIndex.load(generation / SENTENCE_LEXICAL_DIR, len(self.owner))
             self.lexicon = Lexicon.from_dicts(json.loads((generation / POSES_FILE).read_text(encoding="utf-8")))
             self.articles = {
@@ -70,7 +72,7 @@ class Index:
         sentences = len(self.owner)
         if not (
             len(self.chunks) == self.vectors.shape[0] == self.dense.ntotal == manifest["counts"]["chunks"]
-            and sentences == self.sentence_vectors.shape[0]
+            and sentences == self.sentence_vectors.shape[0] == self.role_mask.shape[0]
             and self.vectors.shape[1:] == self.sentence_vectors.shape[1:] == (manifest["model"]["dim"],)
         ):
             raise IndexCorruptError(
@@ -109,16 +111,6 @@ class Index:
             for pose in chunk.poses:
                 table.setdefault(pose, []).append(i)
         return {p: np.asarray(ids, dtype=np.int64) for p, ids in table.items()}
-
-    @cached_property
-    def role_mask(self) -> np.ndarray:
-        """Per sentence row, its roles as bits (bit i = roles.ROLES[i]); 0 for an unclassified one."""
-        bits = {role: 1 << i for i, role in enumerate(ROLES)}
-        return np.fromiter(
-            (sum(bits.get(r, 0) for r in rs) for c in self.chunks for rs in (c.roles or ((),) * len(c.sentences))),
-            dtype=np.uint16,
-            count=len(self.owner),
-        )
 
     def sentence_rows(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The sentence rows of passages ``ids`` (in order), and where each passage's rows begin."""

@@ -24,7 +24,7 @@ from typing import Any
 
 from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 POINTER = "CURRENT"
 LOCK = ".lock"
 MANIFEST = "manifest.json"
