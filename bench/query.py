@@ -28,7 +28,10 @@ DATA_VERSION = 3
 
 
 def folder_for(size: int):  # type: ignore[no-untyped-def]
-    return CACHE / f"query-{size}-v{DATA_VERSION}"
+    from assistant.store import FORMAT_VERSION
+
+    # a new index format makes the cached synthetic index unreadable: key the cache by it
+    return CACHE / f"query-{size}-v{DATA_VERSION}-f{FORMAT_VERSION}"
 
 
 def prepare(size: int) -> None:
@@ -63,6 +66,7 @@ def prepare(size: int) -> None:
         return out
 
     sentences = [c.text[s - c.start : e - c.start] for c in real.chunks for s, e in c.sentences]
+    roles = [r for c in real.chunks for r in (c.roles or ((),) * len(c.sentences))]
     tokens = [tokenize(s) for s in sentences]
     pick = rng.integers(0, len(sentences), size=(size, 2))
     tags = rng.random(size)
@@ -81,6 +85,7 @@ def prepare(size: int) -> None:
                 len(text) // 4,
                 ((start, split), (split + 1, start + len(text))),
                 poses,
+                (roles[a], roles[b]),
             )
         )
         passage_tokens.append(tokens[a] + tokens[b])
@@ -182,7 +187,9 @@ def main() -> None:
     for key, size in sizes.items():
         me = [sys.executable, __file__, "--size", str(size)]
         subprocess.run([*me, "--prepare"], check=True, cwd=ROOT)
-        done = subprocess.run([*me, "--queries", str(queries)], check=True, cwd=ROOT, capture_output=True, text=True)
+        done = subprocess.run([*me, "--queries", str(queries)], cwd=ROOT, capture_output=True, text=True)
+        if done.returncode:
+            sys.exit(f"bench query at {size} passages failed:\n{done.stderr}")
         r = json.loads(done.stdout.strip().splitlines()[-1])
         out[f"query_p50_ms_{key}"] = r["p50_ms"]
         out[f"query_p95_ms_{key}"] = r["p95_ms"]
