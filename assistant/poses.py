@@ -85,6 +85,7 @@ class Lexicon:
                 if key:
                     self._names.setdefault(key, pose.id)
         self._longest = max((len(k) for k in self._names), default=1)
+        self._first_words = {k[0] for k in self._names}
         self._corrected: dict[tuple[str, bool], tuple[str, bool]] = {}
         # words of names that may match with a typo: five letters or more
         self._fuzzy: dict[str, set[str]] = {}
@@ -118,11 +119,15 @@ class Lexicon:
         before 'pose' is read as a name, so it may have a typo ('piramid pose')."""
         raw = words(text.replace("-", " "))
         ws = [self._correct(w, named=i + 1 < len(raw) and raw[i + 1] in ("pose", "poses")) for i, w in enumerate(raw)]
+        plain = [w for w, _ in ws]
         found: list[Mention] = []
         i = 0
         while i < len(ws):
+            if plain[i] not in self._first_words:  # most words start no name: skip the lookups
+                i += 1
+                continue
             for n in range(min(self._longest, len(ws) - i), 0, -1):
-                key = tuple(w for w, _ in ws[i : i + n])
+                key = tuple(plain[i : i + n])
                 if key in self._names:
                     exact = all(e for _, e in ws[i : i + n])
                     found.append(Mention(self._names[key], i, i + n, exact))
@@ -136,8 +141,9 @@ class Lexicon:
         """``text`` folded, with every pose name in it replaced by the word 'pose', so that what
         is asked can be read apart from what it is asked about ('chair pose' is not a prop)."""
         folded = fold(text.replace("-", " "))
-        spans = word_spans(folded)
-        for m in reversed(self.mentions(text)):
+        found = self.mentions(text)
+        spans = word_spans(folded) if found else []
+        for m in reversed(found):
             folded = folded[: spans[m.first][1]] + placeholder + folded[spans[m.last - 1][2] :]
         return folded
 
