@@ -66,7 +66,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"\b(?:mean|means|meaning|sanskrit|names?|named|called|translat\w*|same as|also known|stand for|"
         r"(?:what|which) (?:kind|type|sort) of (?:a )?(?:pose|asana|posture|stretch)|prepar\w*|follow[- ]?up pose|"
         r"counter ?pose|sequenc\w*)\b"
-        r"|\b(?:pose|asana|stretch) (?:should i do |to do |comes )?(?:before|after)\b",
+        rf"|\b(?:pose|asana|stretch) (?:should i do |to do |comes )?(?:before|after)\b(?!.*\b(?:{_HEALTH})\b)",
     ),
     (  # "can it help my asthma?" asks what the pose does for a condition, not whether it is safe with it
         "benefits",

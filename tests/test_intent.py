@@ -17,6 +17,8 @@ from .conftest import ROOT
     [
         ("how many breaths in warrior two?", "hold"),
         ("is it safe to do plough pose with glaucoma?", "condition"),
+        ("can I do pigeon pose after hip surgery?", "condition"),  # not "which pose comes after"
+        ("which pose should I do after pigeon?", "naming"),
         ("my wrists ache in plank", "pain"),
         ("any way to make crow less scary for a beginner?", "easier"),
         ("how do I take camel further?", "deeper"),
