@@ -193,6 +193,21 @@ def health_words(text: str) -> list[str]:
     return [m.group() for m in _HEALTH_WORDS.finditer(text)]
 
 
+#: what a pose is said to be good for: "good for balance", "help with sleep", "improve my posture"
+_GOOD_FOR = re.compile(
+    r"\b(?:good|great|helpful|useful|bad|better) for (?:my |your |the |a |an |people with |someone with )?"
+    r"(?P<a>\w+(?: \w+)?)|\bhelps? (?:with |me with |my |to )?(?P<b>\w+(?: \w+)?)"
+    r"|\bimproves? (?:my |your |the )?(?P<c>\w+(?: \w+)?)",
+    re.IGNORECASE,
+)
+
+
+def good_for(text: str) -> str:
+    """What ``text`` asks a pose to be good for ('balance' in "is it good for balance?"), or ''."""
+    found = _GOOD_FOR.search(text)
+    return next((g for g in found.groups() if g), "") if found else ""
+
+
 def understand(question: str) -> Intent:
     """The question's kind and the roles that answer it: a definition for a bare "what is X?"
     (X up to four words, not about a pose's steps, benefits, ...), else the first pattern of

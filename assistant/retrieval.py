@@ -18,7 +18,7 @@ import numpy as np
 from . import dense
 from .config import Retriever as Mode
 from .index import Index
-from .intent import health_words
+from .intent import good_for, health_words
 from .lexical import tokenize
 from .query import ASKING, Query, QueryReader, bridge, key_words
 from .records import Hit, Pose, Sentence
@@ -236,6 +236,9 @@ class Retriever:
             if query.intent.kind == "benefits" and health_words(query.topic):
                 conditions = tokenize(" ".join(health_words(query.topic)))
                 return len(self._unmentioned(conditions, focus)) == len(conditions)
+            target = [w for w in asked if w in words(good_for(query.topic))]
+            if query.intent.kind == "benefits" and target:  # "good for balance?" where no passage says balance
+                return len(self._unmentioned(target, focus)) == len(target)
             if query.intent.kind == "steps" and not query.intent.procedure:
                 return bool(self._unmentioned(asked, focus))
             if query.intent.specific:

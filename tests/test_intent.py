@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from assistant.intent import ANSWERED_BY, KINDS, understand
+from assistant.intent import ANSWERED_BY, KINDS, good_for, understand
 from assistant.poses import load_lexicon
 
 from .conftest import ROOT
@@ -57,3 +57,10 @@ def test_labelled_questions_get_their_kind() -> None:
     assert {r["intent"] for r in rows} <= set(KINDS)
     right = sum(understand(lexicon.blank(r["question"])).kind == r["intent"] for r in rows)
     assert right / len(rows) >= 0.95
+
+
+def test_what_a_pose_is_asked_to_be_good_for() -> None:
+    assert good_for("is pose good for balance?") == "balance"
+    assert good_for("does it help my lower back?") == "lower back"
+    assert good_for("will it improve my posture") == "posture"
+    assert good_for("what does pose do for the body?") == ""
