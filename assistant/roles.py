@@ -198,10 +198,14 @@ def is_heading(text: str) -> bool:
     return n < 4 or (text[-1:] not in ".!…)\"'’”" and n < 9) or text.rstrip().endswith("?")
 
 
-def features(texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-    """[cue per role, heading, vector] per sentence: what the classifier reads."""
-    flags = np.array([[*cues(t), is_heading(t)] for t in texts], dtype=np.float32).reshape(len(texts), len(ROLES) + 1)
-    return np.hstack([flags, np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)])
+def features(texts: Sequence[str], vectors: np.ndarray, cued: Sequence[tuple[bool, ...]] | None = None) -> np.ndarray:
+    """[cue per role, heading, vector] per sentence: what the classifier reads (``cued``: the
+    sentences' :func:`cues`, when the caller has them already)."""
+    cued = cued if cued is not None else [cues(t) for t in texts]
+    flags = np.array([[*c, is_heading(t)] for t, c in zip(texts, cued, strict=True)], dtype=np.float32)
+    return np.hstack(
+        [flags.reshape(len(texts), len(ROLES) + 1), np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)]
+    )
 
 
 @lru_cache(maxsize=1)
@@ -238,10 +242,12 @@ class RoleModel:
             w -= 0.5 * (x.T @ (p - y) / len(x) + 0.01 * w)
         return cls(w)
 
-    def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+    def probabilities(
+        self, texts: Sequence[str], vectors: np.ndarray, cued: Sequence[tuple[bool, ...]] | None = None
+    ) -> np.ndarray:
         if not len(texts):
             return np.zeros((0, len(ROLES)), dtype=np.float32)
-        return 1.0 / (1.0 + np.exp(-(_with_bias(features(texts, vectors)) @ self.weights)))
+        return 1.0 / (1.0 + np.exp(-(_with_bias(features(texts, vectors, cued)) @ self.weights)))
 
     def classify(self, texts: Sequence[str], vectors: np.ndarray) -> list[tuple[str, ...]]:
         """The roles of each sentence: ``none`` for headings, questions and web furniture; else
@@ -249,8 +255,9 @@ class RoleModel:
         if that is likely; else no role at all (a sentence the classifier cannot place: it may
         still answer a question by what it says, but is never picked for its role)."""
         out: list[tuple[str, ...]] = []
-        for text, p in zip(texts, self.probabilities(texts, vectors), strict=True):
-            cued = {role for role, on in zip(ROLES, cues(text), strict=True) if on and role in TRUSTED_CUES}
+        flags = [cues(t) for t in texts]  # the cue words are read once, for the features and the trusted cues
+        for text, flag, p in zip(texts, flags, self.probabilities(texts, vectors, flags), strict=True):
+            cued = {role for role, on in zip(ROLES, flag, strict=True) if on and role in TRUSTED_CUES}
             cued |= {role for role, pattern in DECISIVE.items() if pattern.search(text)}
             found = tuple(role for role, q in zip(ROLES[:-1], p[:-1], strict=True) if q >= THRESHOLD or role in cued)
             if is_heading(text) or not_an_answer(text) or (not found and p[-1] >= THRESHOLD):
