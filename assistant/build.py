@@ -186,13 +186,14 @@ def build_index(
         taught = _taught(articles, lexicon, {} if force or manifest is None else manifest, lexicon.fingerprint)
         reusable = _reusable_chunks(old_chunks, manifest, articles, settings, lexicon)
         fingerprint = embedder.fingerprint()
-        if (manifest or {}).get("roles") != roles.fingerprint(fingerprint):
+        role_print = roles.fingerprint(fingerprint)
+        same_roles = (manifest or {}).get("roles") == role_print
+        if not same_roles:  # another classifier: every sentence is tagged again
             reusable = {a: [replace(c, roles=()) for c in cs] for a, cs in reusable.items()}
         chunks = _chunk_all(articles, taught, lexicon, settings, embedder, reusable)
         hashes = [text_hash(c.text) for c in chunks]
         old = _old_vectors(live, manifest, old_chunks, fingerprint, embedder)
         vectors, sentence_vectors, todo = _embed(chunks, hashes, embedder, old, progress)
-        same_roles = (manifest or {}).get("roles") == roles.fingerprint(fingerprint)
         role_model = _role_model(live if same_roles else None, embedder)
         chunks = _with_roles(chunks, sentence_vectors, role_model)
 
@@ -215,7 +216,7 @@ def build_index(
                 },
                 "chunker": chunker_settings(settings),
                 "lexicon": lexicon.fingerprint,
-                "roles": roles.fingerprint(fingerprint),
+                "roles": role_print,
                 "dense": params,
                 "counts": {"articles": len(articles), "chunks": len(chunks)},
                 "articles": {
@@ -336,7 +337,7 @@ def _with_roles(chunks: list[Chunk], sentence_vectors: np.ndarray, model: roles.
     first = first_sentence_rows(chunks)
     rows = np.concatenate([np.arange(first[i], first[i + 1]) for i in todo])
     found = model.classify(
-        [_sentence_text(chunks[i], s) for i in todo for s in chunks[i].sentences], sentence_vectors[rows]
+        [chunks[i].sentence_text(s) for i in todo for s in chunks[i].sentences], sentence_vectors[rows]
     )
     out = list(chunks)
     at = 0
@@ -345,10 +346,6 @@ def _with_roles(chunks: list[Chunk], sentence_vectors: np.ndarray, model: roles.
         out[i] = replace(chunks[i], roles=tuple(found[at : at + n]))
         at += n
     return out
-
-
-def _sentence_text(chunk: Chunk, span: tuple[int, int]) -> str:
-    return " ".join(chunk.text[span[0] - chunk.start : span[1] - chunk.start].split())
 
 
 OldVectors = tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]

@@ -130,16 +130,15 @@ class Index:
         chunk = self.chunks[chunk_id]
         at = row - int(self.first_sentence[chunk_id])
         s, e = chunk.sentences[at]
-        text = " ".join(chunk.text[s - chunk.start : e - chunk.start].split())
         roles = chunk.roles[at] if chunk.roles else ()
-        return Sentence(chunk_id, chunk, (int(s), int(e)), text, cosine, bm25, passage_rank, roles)
+        return Sentence(
+            chunk_id, chunk, (int(s), int(e)), chunk.sentence_text((s, e)), cosine, bm25, passage_rank, roles
+        )
 
     def pose_sentences(self, poses: Iterable[str]) -> list[Sentence]:
         """Every sentence of the passages about ``poses`` (and their variants), in corpus order."""
         family = {f for p in poses for f in self.lexicon.family(p)}
-        ids = sorted({int(i) for p in family for i in self.by_pose.get(p, ())})
-        rows = (r for i in ids for r in range(int(self.first_sentence[i]), int(self.first_sentence[i + 1])))
-        return [self.sentence(r) for r in rows]
+        return self._sentences_of(sorted({int(i) for p in family for i in self.by_pose.get(p, ())}))
 
     @cached_property
     def by_article(self) -> dict[str, list[int]]:
@@ -151,8 +150,11 @@ class Index:
 
     def article_sentences(self, article: str) -> list[Sentence]:
         """Every sentence of one article, in order."""
-        ids = self.by_article.get(article, [])
-        rows = (r for i in ids for r in range(int(self.first_sentence[i]), int(self.first_sentence[i + 1])))
+        return self._sentences_of(self.by_article.get(article, []))
+
+    def _sentences_of(self, chunk_ids: Iterable[int]) -> list[Sentence]:
+        """Every sentence of these passages, in the order given."""
+        rows = (r for i in chunk_ids for r in range(int(self.first_sentence[i]), int(self.first_sentence[i + 1])))
         return [self.sentence(r) for r in rows]
 
     def family(self, pose_id: str) -> set[str]:
@@ -172,8 +174,7 @@ class Index:
 
     def names(self, pose_id: str) -> list[str]:
         """What people call the pose: its English and Sanskrit names and aliases."""
-        pose = self.lexicon.poses.get(pose_id)
-        return [pose.english, pose.sanskrit, *pose.aliases] if pose else []
+        return self.lexicon.names(pose_id)
 
     def label(self, pose_id: str) -> str:
         """'Hero Pose (Vīrāsana)' for a pose id the lexicon knows, else the id itself."""

@@ -117,7 +117,9 @@ class Lexicon:
     def mentions(self, text: str) -> list[Mention]:
         """Pose names in ``text``, longest first, left to right, without overlaps. A word right
         before 'pose' is read as a name, so it may have a typo ('piramid pose')."""
-        raw = words(text.replace("-", " "))
+        return self._mentions(words(text.replace("-", " ")))
+
+    def _mentions(self, raw: list[str]) -> list[Mention]:
         ws = [self._correct(w, named=i + 1 < len(raw) and raw[i + 1] in ("pose", "poses")) for i, w in enumerate(raw)]
         plain = [w for w, _ in ws]
         found: list[Mention] = []
@@ -141,9 +143,8 @@ class Lexicon:
         """``text`` folded, with every pose name in it replaced by the word 'pose', so that what
         is asked can be read apart from what it is asked about ('chair pose' is not a prop)."""
         folded = fold(text.replace("-", " "))
-        found = self.mentions(text)
-        spans = word_spans(folded) if found else []
-        for m in reversed(found):
+        spans = word_spans(folded)  # the words mentions() reads, with where they stand
+        for m in reversed(self._mentions([w for w, _, _ in spans])):
             folded = folded[: spans[m.first][1]] + placeholder + folded[spans[m.last - 1][2] :]
         return folded
 
@@ -190,6 +191,11 @@ class Lexicon:
             if len(name) == 2 and name[1] == "pose" and len(name[0]) >= 4 and name[0] not in _COMMON_HEADS:
                 heads.setdefault(name[0], pose_id)
         return heads
+
+    def names(self, pose_id: str) -> list[str]:
+        """What people call the pose: its English and Sanskrit names and aliases ([] if unknown)."""
+        pose = self.poses.get(pose_id)
+        return [pose.english, pose.sanskrit, *pose.aliases] if pose else []
 
     def find(self, text: str) -> tuple[str, ...]:
         """Ids of the poses ``text`` names, in order of first mention, without repeats."""

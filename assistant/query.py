@@ -173,8 +173,7 @@ class QueryReader:
         return close.pop() if len(close) == 1 else ""
 
     def _label(self, pose_id: str) -> str:
-        pose = self.lexicon.poses.get(pose_id)
-        return " ".join([pose.english, pose.sanskrit, *pose.aliases]) if pose else pose_id
+        return " ".join(self.lexicon.names(pose_id)) or pose_id
 
     def _variant_word(self, pose_id: str, word: str) -> bool:
         """A word of a variant's name that its base pose's name lacks ('reclining' of Reclining Hero):
@@ -183,7 +182,7 @@ class QueryReader:
         base = self.lexicon.poses.get(pose.variant_of) if pose and pose.variant_of else None
         if base is None:
             return False
-        return word not in set(words(f"{base.english} {base.sanskrit} {' '.join(base.aliases)}")) | {"pose", "poses"}
+        return word not in set(words(" ".join(self.lexicon.names(base.id)))) | {"pose", "poses"}
 
     def topic(self, text: str) -> tuple[tuple[str, ...], str]:
         """The poses ``text`` names, and ``text`` without their names: a pose is handled by the
@@ -207,5 +206,5 @@ class QueryReader:
         pose = self.lexicon.poses.get(pose_id)
         if pose is None or not pose.variant_of:
             return []
-        names = words(" ".join([pose.english, pose.sanskrit, *pose.aliases]).replace("-", " "))
+        names = words(" ".join(self.lexicon.names(pose_id)).replace("-", " "))
         return [w for w in dict.fromkeys(names) if self._variant_word(pose_id, w) and tokenize(w)]

@@ -57,6 +57,10 @@ class Chunk:
     poses: tuple[str, ...] = ()  # pose ids the passage is about
     roles: tuple[tuple[str, ...], ...] = ()  # per sentence: what it is for (roles.ROLES); () until classified
 
+    def sentence_text(self, span: tuple[int, int]) -> str:
+        """The text of the sentence at ``span`` (absolute, one of ``sentences``), whitespace collapsed."""
+        return " ".join(self.text[span[0] - self.start : span[1] - self.start].split())
+
 
 @dataclass(frozen=True, slots=True)
 class Sentence:

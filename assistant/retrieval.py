@@ -21,7 +21,7 @@ from .index import Index
 from .intent import good_for, health_words
 from .lexical import tokenize
 from .query import ASKING, Query, QueryReader, bridge, key_words
-from .records import Hit, Pose, Sentence
+from .records import Hit, Sentence
 from .roles import ROLES
 from .text import words
 
@@ -233,12 +233,12 @@ class Retriever:
             # something no passage of the pose mentions: a condition it may help ("good for sciatica?"),
             # a detail of it ("should my eyes be closed?"), anything at all ("can I do it on a bed?")
             asked = self._asked(query)
-            if query.intent.kind == "benefits" and health_words(query.topic):
-                conditions = tokenize(" ".join(health_words(query.topic)))
-                return len(self._unmentioned(conditions, focus)) == len(conditions)
-            target = [w for w in asked if w in words(good_for(query.topic))]
-            if query.intent.kind == "benefits" and target:  # "good for balance?" where no passage says balance
-                return len(self._unmentioned(target, focus)) == len(target)
+            if query.intent.kind == "benefits":  # what it should help: a condition, else what it is "good for"
+                conditions = health_words(query.topic)
+                wanted = set(words(good_for(query.topic)))
+                target = tokenize(" ".join(conditions)) if conditions else [w for w in asked if w in wanted]
+                if conditions or target:
+                    return len(self._unmentioned(target, focus)) == len(target)
             if query.intent.kind == "steps" and not query.intent.procedure:
                 return bool(self._unmentioned(asked, focus))
             if query.intent.specific:
@@ -250,8 +250,7 @@ class Retriever:
     def _asked(self, query: Query) -> list[str]:
         """The words of what the question asks about: its key words beyond the pose's names and
         the words of asking ('hold', 'avoid', ...)."""
-        names = {w for p in query.poses for w in tokenize(self._label(p))}
-        asked = key_words(query.topic) - names - ASKING
+        asked = key_words(query.topic) - self._name_words(query) - ASKING
         return [w for w in words(query.topic) if tokenize(w) and set(tokenize(w)) <= asked]
 
     def _unmentioned(self, asked: Sequence[str], among: np.ndarray | None) -> list[str]:
@@ -273,8 +272,7 @@ class Retriever:
 
     def _support(self, query: Query, hits: Sequence[Hit]) -> float:
         """Share of the question's key words found in ``hits`` (directly or through a bridge)."""
-        names = {w for p in query.poses for w in tokenize(self._label(p))}
-        key = key_words(query.topic) - names
+        key = key_words(query.topic) - self._name_words(query)
         if not key:
             return 1.0
         found = {w for h in hits for w in tokenize(h.chunk.text)}
@@ -360,6 +358,6 @@ class Retriever:
         cos = np.maximum(signals["passage_cos"], signals["sentence_cos"])
         return [(int(ids[p]), dense_rank.get(p), lexical_rank.get(p), float(cos[p])) for p in best]
 
-    def _label(self, pose_id: str) -> str:
-        pose: Pose | None = self.index.lexicon.poses.get(pose_id)
-        return " ".join([pose.english, pose.sanskrit, *pose.aliases]) if pose else pose_id
+    def _name_words(self, query: Query) -> set[str]:
+        """The words of every name of the poses the question is about."""
+        return {w for p in query.poses for w in tokenize(" ".join(self.index.names(p)) or p)}

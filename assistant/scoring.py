@@ -21,6 +21,7 @@ from .lexical import tokenize
 from .query import ASKING, DOMAIN, GENERIC, bridge
 from .records import Sentence
 from .retrieval import Retrieval
+from .roles import is_heading
 from .text import fold, words
 
 #: relevance = cosine/best + BM25_WEIGHT * BM25/best + PASSAGE_PRIOR/passage rank
@@ -144,16 +145,7 @@ def usable(sentence: Sentence) -> bool:
     """A sentence that can stand in an answer: some words, not a heading (a short line without
     an end mark), not a question, not talk about the article itself, and not a 'none' role."""
     text = sentence.text
-    n = len(text.split())
-    ends = text[-1] in ".!…)\"'’”"
-    return (
-        n >= 4
-        and (ends or n >= 9)
-        and not text.endswith("?")
-        and bool(tokenize(text))
-        and not _META.search(text)
-        and "none" not in sentence.roles
-    )
+    return not is_heading(text) and bool(tokenize(text)) and not _META.search(text) and "none" not in sentence.roles
 
 
 def candidates(retrieval: Retrieval, library: Library) -> list[Candidate]:
