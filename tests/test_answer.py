@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import pytest
 
 from assistant.answer import NOT_MEDICAL_ADVICE, compose, defining, wants_cautions
+from assistant.answer_quality import answer_sentences
 from assistant.intent import understand
 from assistant.pipeline import Assistant
 from assistant.query import Query
@@ -77,7 +78,7 @@ def ask(question: str, sentences: list[Sentence], library: ToyLibrary, terms: tu
     answer = compose(retrieval, library)
     if answer.abstained:
         return [answer.text]
-    return [re.sub(r"\s*\[\d+\]$", "", p) for p in re.split(r"(?<=\])\s+", answer.text.partition("\n\n")[0])]
+    return answer_sentences(answer.text, NOT_MEDICAL_ADVICE)
 
 
 def test_the_sentence_whose_role_answers_leads_and_no_answer_is_never_quoted() -> None:
