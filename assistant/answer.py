@@ -68,9 +68,14 @@ def wants_cautions(question: str) -> bool:
     return understand(question).medical
 
 
+#: two sentences sharing more than this share of their words (Jaccard) say the same thing: articles
+#: repeat a cue ("Hold for 30 seconds." / "Hold the pose for 30 seconds.") in steps and in a summary
+NEAR_DUPLICATE = 0.6
+
+
 def _near_duplicate(a: str, b: str) -> bool:
     wa, wb = set(tokenize(a)), set(tokenize(b))
-    return bool(wa and wb) and len(wa & wb) / len(wa | wb) > 0.6
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) > NEAR_DUPLICATE
 
 
 def select(

@@ -45,6 +45,9 @@ EMBED_TEMPLATE = 2
 SPLITTER_VERSION = 2
 #: bump when how an article's poses are found changes (passages are cut and tagged again)
 POSES_VERSION = 3
+#: an article without front matter or a pose in its title teaches the poses its body names most,
+#: counted in its first this many characters (a long article names its own pose early and often)
+POSE_COUNT_CHARS = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +71,6 @@ def chunker_settings(settings: Settings) -> dict[str, Any]:
     return {
         "target_tokens": settings.chunk_tokens,
         "max_tokens": settings.chunk_max_tokens,
-        "overlap": 0,
         "tokenizer": TOKENIZER,
         "splitter_version": SPLITTER_VERSION,
         "poses_version": POSES_VERSION,
@@ -84,7 +86,7 @@ def taught_poses(article: Article, lexicon: Lexicon) -> tuple[Pose, ...]:
         return tuple(dict.fromkeys(lexicon.resolve(name) for name in article.poses))
     named = lexicon.find(article.title)
     if not named:
-        counts = Counter(m.pose for m in lexicon.mentions(article.body[:200_000]))
+        counts = Counter(m.pose for m in lexicon.mentions(article.body[:POSE_COUNT_CHARS]))
         top = max(counts.values(), default=0)
         named = tuple(p for p, n in counts.items() if n >= 2 and 4 * n >= 3 * top)
     return tuple(lexicon.poses[p] for p in named)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .text import sentence_spans
+from .text import sentence_spans, trim
 
 Span = tuple[int, int]
 #: a paragraph break closes a passage once it holds this share of the target
@@ -34,7 +34,6 @@ def chunk_text(
     max_tokens: int,
     count: Counter,
     fits: Callable[[str], bool] | None = None,
-    overlap: int = 0,
 ) -> list[Piece]:
     """Greedy packing of whole sentences into passages of about ``target`` tokens.
 
@@ -57,8 +56,7 @@ def chunk_text(
             groups.append(current[: len(current) - len(carried)] or current)
             if not current[: len(current) - len(carried)]:
                 carried = []
-            lead = current[-overlap:] if overlap and not carried else []
-            current = carried or [j for j in lead if sizes[j] + sizes[i] <= max_tokens]
+            current = carried
             size = sum(sizes[j] for j in current)
         current.append(i)
         size += sizes[i]
@@ -107,7 +105,7 @@ def _cut_long(body: str, span: Span, max_tokens: int, count: Counter) -> list[Sp
         last_end = w_end
     if last_end > piece_start:
         pieces.append((piece_start, last_end))
-    return [(s, e) for s, e in (_strip(body, p) for p in pieces) if e > s]
+    return [(s, e) for s, e in (trim(body, *p) for p in pieces) if e > s]
 
 
 def _cut_chars(body: str, span: Span, max_tokens: int, count: Counter) -> list[Span]:
@@ -135,8 +133,8 @@ def _enforce(body: str, piece: Piece, fits: Callable[[str], bool]) -> list[Piece
     mid = _near_space(body, piece.start, piece.end)
     if mid <= piece.start or mid >= piece.end:  # a single character that never fits: keep it
         return [piece]
-    left = _strip(body, (piece.start, mid))
-    right = _strip(body, (mid, piece.end))
+    left = trim(body, piece.start, mid)
+    right = trim(body, mid, piece.end)
     return [p for s in (left, right) if s[1] > s[0] for p in _enforce(body, Piece(*s, (s,)), fits)]
 
 
@@ -144,12 +142,3 @@ def _near_space(body: str, start: int, end: int) -> int:
     mid = (start + end) // 2
     space = body.rfind(" ", start + 1, mid + 1)
     return space if space > start else mid
-
-
-def _strip(body: str, span: Span) -> Span:
-    s, e = span
-    while s < e and body[s].isspace():
-        s += 1
-    while e > s and body[e - 1].isspace():
-        e -= 1
-    return s, e

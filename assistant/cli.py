@@ -219,15 +219,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     results_by_mode = {}
     for mode in modes:
         assistant.retriever.mode = mode  # type: ignore[assignment]
-
-        def search(q: ev.Question) -> tuple[list[Any], bool]:
-            try:
-                r = assistant.retrieve(q.question, q.history, k=10)
-            except QuestionError:
-                return [], True
-            return [h.chunk for h in r.hits], bool(r.abstain)
-
-        results = ev.run(questions, located, search)
+        results = ev.run(questions, located, assistant.retrieve)
         results_by_mode[mode] = results
         table[mode] = ev.metrics(results)
     _print_table(table, len(questions), sum(1 for q in questions if not q.evidence))

@@ -34,8 +34,6 @@ class Settings:
     chunk_tokens: int = 70
     chunk_max_tokens: int = 160
     retriever: Retriever = "hybrid"
-    #: passages an answer may cite
-    top_k: int = 5
     #: questions longer than this are refused (the browser's max_length is not a limit)
     max_question_chars: int = 2000
     llm_base_url: str = ""
@@ -66,7 +64,6 @@ _ENV = {
     "chunk_tokens": "ASSISTANT_CHUNK_TOKENS",
     "chunk_max_tokens": "ASSISTANT_CHUNK_MAX_TOKENS",
     "retriever": "ASSISTANT_RETRIEVER",
-    "top_k": "ASSISTANT_TOP_K",
     "max_question_chars": "ASSISTANT_MAX_QUESTION_CHARS",
     "llm_base_url": "ASSISTANT_LLM_BASE_URL",
     "llm_model": "ASSISTANT_LLM_MODEL",
@@ -132,8 +129,6 @@ def _validate(s: Settings) -> None:
             f"chunk sizes {s.chunk_tokens}/{s.chunk_max_tokens} are out of range; "
             "need 16 <= chunk_tokens <= chunk_max_tokens <= 512"
         )
-    if not 1 <= s.top_k <= 50:
-        raise ConfigError(f"top_k {s.top_k} is out of range; use 1 to 50")
     if not 1 <= s.port <= 65535:
         raise ConfigError(f"port {s.port} is out of range; use 1 to 65535")
     if s.llm_timeout <= 0:

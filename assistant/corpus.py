@@ -134,7 +134,7 @@ def split_front_matter(text: str, rel: str) -> tuple[dict[str, Any], str]:
         return {}, text
     end = text.find("\n---", 3)
     if end == -1 or end > MAX_FRONT_MATTER_CHARS:
-        raise ArticleError(rel, "front matter has no closing '---' line within 20,000 characters")
+        raise ArticleError(rel, f"front matter has no closing '---' line within {MAX_FRONT_MATTER_CHARS:,} characters")
     handler = frontmatter.YAMLHandler()
     try:
         front, body = handler.split(text)

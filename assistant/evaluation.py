@@ -11,10 +11,10 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from .errors import QuestionSetError
-from .records import Chunk
+from .errors import QuestionError, QuestionSetError
+from .records import Chunk, Hit
 from .text import collapse_for_match
 
 Span = tuple[int, int]
@@ -207,15 +207,29 @@ def result_row(r: Result, question: Question) -> dict[str, object]:
     }
 
 
+class Retrieved(Protocol):
+    """What a search returns, as far as evaluation looks (``retrieval.Retrieval`` is one)."""
+
+    @property
+    def hits(self) -> Sequence[Hit]: ...
+    @property
+    def abstain(self) -> str: ...
+
+
 def run(
     questions: Sequence[Question],
     located: dict[str, Located],
-    search: Callable[[Question], tuple[Sequence[Chunk], bool]],
+    search: Callable[[str, Sequence[str]], Retrieved],
 ) -> list[Result]:
-    """Search every question (``search`` returns ranked passages and whether it abstained)."""
+    """Search every question with ``search(question, history)``; a question the assistant
+    refuses (too long, no words) counts as an abstention with no passages."""
     results = []
     for q in questions:
-        chunks, abstained = search(q)
+        try:
+            found = search(q.question, q.history)
+            chunks, abstained = [h.chunk for h in found.hits], bool(found.abstain)
+        except QuestionError:
+            chunks, abstained = [], True
         results.append(
             Result(
                 id=q.id,

@@ -23,6 +23,8 @@ from .records import Chunk
 from .text import count_tokens, sentence_spans
 
 PROMPT_BUDGET = 1800  # cl100k tokens of passages in the prompt
+#: tokens each passage adds around its text: its number, its article's title and the separators
+PASSAGE_FRAME_TOKENS = 20
 UNSUPPORTED = "[unsupported]"
 SYSTEM = (
     "You answer questions about yoga poses for a practitioner, using only the numbered passages "
@@ -50,7 +52,7 @@ def select_passages(chunks: Sequence[Chunk], budget: int = PROMPT_BUDGET) -> lis
     chosen: list[Chunk] = []
     used = 0
     for chunk in chunks:
-        cost = count_tokens(chunk.text) + 20
+        cost = count_tokens(chunk.text) + PASSAGE_FRAME_TOKENS
         if chosen and used + cost > budget:
             break
         chosen.append(chunk)

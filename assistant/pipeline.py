@@ -30,6 +30,10 @@ MAX_HISTORY = 8
 #: how often a running assistant looks for a newer build
 RELOAD_CHECK_SECONDS = 1.0
 log = logging.getLogger(__name__)
+#: passages retrieved per question: the depth the retrieval metrics are measured at (@10);
+#: the extractive answer quotes from the first five (retrieval.SENTENCE_POOL), a model reads
+#: the first LLM_PASSAGES that fit its prompt budget
+HITS = 10
 LLM_PASSAGES = 6
 
 
@@ -164,7 +168,7 @@ class Assistant:
         return self.loaded().retriever
 
     # -- answering -------------------------------------------------------------------------------
-    def retrieve(self, question: str, history: Sequence[str] = (), *, k: int = 10) -> Retrieval:
+    def retrieve(self, question: str, history: Sequence[str] = (), *, k: int = HITS) -> Retrieval:
         return self._retrieve(self.loaded(), question, self._history(history), k)
 
     def _retrieve(self, loaded: Loaded, question: str, turns: list[str], k: int) -> Retrieval:
@@ -186,7 +190,7 @@ class Assistant:
         loaded = self.loaded()  # one index for the whole answer, even if a new build lands meanwhile
         index = loaded.index
         turns = self._history(history)
-        retrieval = self._retrieve(loaded, question, turns, max(10, self.settings.top_k))
+        retrieval = self._retrieve(loaded, question, turns, HITS)
         extractive = self._with_suggestions(loaded, compose(retrieval, index), turns)
         if self.llm is None or extractive.abstained:
             yield extractive

@@ -308,7 +308,3 @@ def load_lexicon(corpus_dir: Path | None = None) -> Lexicon:
             pose = _pose_from_dict(e)
             entries[pose.id] = e
     return Lexicon.from_dicts(list(entries.values()))
-
-
-def fold_name(name: str) -> str:
-    return " ".join(_key(fold(name)))

@@ -84,14 +84,13 @@ class Sentence:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A retrieved passage with its fused score and the ranks each retriever gave it."""
+    """A retrieved passage: its reciprocal-rank-fusion score (passages about the asked-about
+    pose rank above all others, whatever their score) and its best cosine with the question."""
 
     chunk_id: int
     chunk: Chunk
     score: float
-    dense_rank: int | None = None
-    lexical_rank: int | None = None
-    dense_score: float | None = None
+    cosine: float = 0.0  # the higher of the passage's and its best sentence's cosine
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +105,6 @@ class Citation:
     text: str
     poses: tuple[str, ...] = ()
     highlights: tuple[tuple[int, int], ...] = ()  # absolute spans inside [start, end)
-    verified: bool = True
 
 
 @dataclass(frozen=True, slots=True)

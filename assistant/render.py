@@ -40,7 +40,7 @@ def plain(markup: str) -> str:
 def answer_html(answer_text: str, citations: Sequence[Citation], *, notice: str = "", turn: int = 0) -> str:
     """The answer with each [n] made a link to its passage (``source-{turn}-{n}`` in the sources
     panel); everything else is text."""
-    valid = {c.n for c in citations if c.verified}
+    valid = {c.n for c in citations}
     out = []
     pos = 0
     for m in _MARK.finditer(answer_text):
@@ -96,10 +96,9 @@ def sources_html(
     blocks = []
     for c in answer.citations:
         poses = ", ".join(labels.get(p, p) for p in c.poses[:3])
-        status = "" if c.verified else ' <small class="unverified">unverified</small>'
         blocks.append(
             f'<div class="source" id="source-{turn}-{c.n}"><div class="source-head"><b>[{c.n}]</b> '
-            f"{text(c.title)}{status}</div>"
+            f"{text(c.title)}</div>"
             + (f'<div class="source-pose">{text(poses)}</div>' if poses else "")
             + f'<div class="source-text">{passage_html(c)}</div>'
             f'<div class="source-where"><small>{text(c.article)}, '

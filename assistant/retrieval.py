@@ -58,7 +58,6 @@ class Retrieval:
     hits: tuple[Hit, ...]
     abstain: str = ""  # "", "uncovered" (a pose no article teaches) or "off-topic"
     uncovered: tuple[str, ...] = ()
-    best_dense: float = 0.0
     #: what the answer is composed from (see Retriever._sentences)
     sentences: tuple[Sentence, ...] = ()
     #: for "what is X?": the sentences that contain X
@@ -163,18 +162,18 @@ class Retriever:
         sentence_bm25 = self.index.sentence_lexical.scores(query.tokens)
         lexical = None if self.mode == "dense" else (passage_bm25, sentence_bm25)
         hits = tuple(self._rank(vector, lexical, focus, k))
-        best = max((h.dense_score or 0.0 for h in hits), default=0.0)
+        best = max((h.cosine for h in hits), default=0.0)
         if query.poses and len(uncovered) == len(query.poses):
-            return Retrieval(query, hits, "uncovered", uncovered, best)
+            return Retrieval(query, hits, "uncovered", uncovered)
         if query.unknown and not query.named:  # "gate pose": a pose no article teaches, nor the lexicon knows
-            return Retrieval(query, hits, "uncovered", query.unknown, best)
+            return Retrieval(query, hits, "uncovered", query.unknown)
         terms = self._term_sentences(query)
         if not terms and self._off_topic(
             query, hits, best, focus
         ):  # "what is X?" with X in the articles: the answer decides
-            return Retrieval(query, hits, "off-topic", (), best)
+            return Retrieval(query, hits, "off-topic")
         sentences = self._sentences(query, vector, sentence_bm25, hits, focus)
-        return Retrieval(query, hits, "", (), best, sentences, terms)
+        return Retrieval(query, hits, sentences=sentences, term_sentences=terms)
 
     def _sentences(
         self, query: Query, vector: np.ndarray, sentence_bm25: np.ndarray, hits: Sequence[Hit], focus: np.ndarray | None
@@ -291,12 +290,12 @@ class Retriever:
             if len(hits) == k:  # the pose's own passages filled the list: no need to search the rest
                 break
             group = self._candidates(vector, lexical, depth, focus if about_pose else None)
-            for i, dense_rank, lexical_rank, cosine in self._fuse(group, self._signals(group, vector, lexical)):
+            for i, score, cosine in self._fuse(group, self._signals(group, vector, lexical)):
                 if len(hits) == k:
                     break
                 if i not in seen:
                     seen.add(i)
-                    hits.append(Hit(i, index.chunks[i], 1.0 / (len(hits) + 1), dense_rank, lexical_rank, cosine))
+                    hits.append(Hit(i, index.chunks[i], score, cosine))
         return hits
 
     def _candidates(
@@ -336,9 +335,9 @@ class Retriever:
             signals["sentence_bm25"] = np.maximum.reduceat(sentence_bm25[rows], bounds)
         return signals
 
-    def _fuse(self, ids: np.ndarray, signals: dict[str, np.ndarray]) -> list[tuple[int, int | None, int | None, float]]:
-        """(passage id, dense rank, BM25 rank, cosine), best first, by RRF over the signals this
-        retriever mode uses (lexical signals count only where they are positive)."""
+    def _fuse(self, ids: np.ndarray, signals: dict[str, np.ndarray]) -> list[tuple[int, float, float]]:
+        """(passage id, fused score, cosine), best first, by RRF over the signals this retriever
+        mode uses (lexical signals count only where they are positive)."""
         names = {"dense": ["passage_cos", "sentence_cos"], "bm25": ["passage_bm25", "sentence_bm25"]}.get(
             self.mode, ["passage_cos", "sentence_cos", "passage_bm25", "sentence_bm25"]
         )
@@ -352,11 +351,9 @@ class Retriever:
                 order = order[values[order] > 0]
             rankings[name] = order.tolist()
         fused = rrf(list(rankings.values()))
-        dense_rank = {p: r for r, p in enumerate(rankings.get("passage_cos", []), start=1)}
-        lexical_rank = {p: r for r, p in enumerate(rankings.get("passage_bm25", []), start=1)}
         best = sorted(fused, key=lambda p: (-fused[p], int(ids[p])))
         cos = np.maximum(signals["passage_cos"], signals["sentence_cos"])
-        return [(int(ids[p]), dense_rank.get(p), lexical_rank.get(p), float(cos[p])) for p in best]
+        return [(int(ids[p]), fused[p], float(cos[p])) for p in best]
 
     def _name_words(self, query: Query) -> set[str]:
         """The words of every name of the poses the question is about."""

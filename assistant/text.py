@@ -107,7 +107,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         speaker = _SPEAKER.match(text, start, line_start + len(line))
         start = speaker.end() if speaker else start
         for piece_start, piece_end in _split_line(text, start, line_start + len(line)):
-            s, e = _trim(text, piece_start, piece_end)
+            s, e = trim(text, piece_start, piece_end)
             if e > s:
                 spans.append((s, e))
     return spans
@@ -130,7 +130,8 @@ def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return pieces
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` without the whitespace at either end."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():

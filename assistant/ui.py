@@ -34,6 +34,8 @@ SUGGESTION_SLOTS = 3
 #: refuses at once ("busy, try again") instead of letting requests hang
 CONCURRENCY = 4
 QUEUE_SIZE = 64
+#: a question is echoed in the chat up to this many characters (a long paste is answered whole)
+SHOWN_QUESTION_CHARS = 500
 CSS = """
 #sources .source {border-left: 3px solid var(--color-accent); padding: 4px 10px; margin-bottom: 12px;}
 #sources mark {background: #fde68a; color: #1f2937; padding: 0 1px;}
@@ -67,7 +69,7 @@ def respond(
     last, the finished answer (None while streaming or when the question could not be used)."""
     history = list(history or [])
     earlier = _user_turns(history)
-    shown = " ".join(str(message or "").split())[:500] or "(empty)"
+    shown = " ".join(str(message or "").split())[:SHOWN_QUESTION_CHARS] or "(empty)"
     history = [*history, {"role": "user", "content": render.text(shown)}]
     reply = {"role": "assistant", "content": ""}
     turn = len(history)  # the reply's place in the chat: keeps each answer's links to its own sources

@@ -40,12 +40,7 @@ def main() -> None:
     print(f"{'variant':<36}" + "".join(f"{n:>18}" for n in names))
     for label, options in VARIANTS.items():
         retriever = Retriever(base.index, base.encoder, **options)  # type: ignore[arg-type]
-
-        def search(q: ev.Question, retriever: Retriever = retriever) -> tuple[list[object], bool]:
-            r = retriever.search(q.question, q.history, k=10)
-            return [h.chunk for h in r.hits], bool(r.abstain)
-
-        m = ev.metrics(ev.run(questions, located, search))  # type: ignore[arg-type]
+        m = ev.metrics(ev.run(questions, located, retriever.search))
         print(f"{label:<36}" + "".join(f"{m[n]:>18.3f}" for n in names))
 
 
