@@ -20,7 +20,6 @@ from collections.abc import Sequence
 
 from . import roles
 from .intent import health_words, understand
-from .lexical import tokenize
 from .query import DOMAIN, GENERIC
 from .records import Answer, Chunk, Citation, Sentence
 from .retrieval import Retrieval
@@ -35,7 +34,7 @@ from .scoring import (
     usable,
     weak,
 )
-from .text import fold
+from .text import fold, tokenize
 
 #: sentences in an answer, by what the question asks for (a whole procedure gets more)
 MAX_SENTENCES = 3

@@ -25,7 +25,7 @@ from . import dense, roles, store
 from .chunking import chunk_text
 from .config import Settings
 from .corpus import load_corpus
-from .embedding import Embedder, model_signature, same_model
+from .embedding import Embedder, same_model
 from .errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexMissingError
 from .generation import (
     CHUNKS_FILE,
@@ -36,6 +36,7 @@ from .generation import (
     read_chunks,
     write_generation,
 )
+from .model_files import model_signature
 from .poses import Lexicon, load_lexicon
 from .records import Article, Chunk, Pose, Skipped
 from .text import TOKENIZER, count_tokens
@@ -399,7 +400,7 @@ def _old_vectors(
         return None
     if manifest.get("chunker", {}).get("embed_template") != EMBED_TEMPLATE:
         return None
-    if not same_model(model.get("fingerprint", []), fingerprint, min_cosine=0.9999):
+    if not same_model(model.get("fingerprint", []), fingerprint):
         return None
     return (
         {text_hash(c.text): i for i, c in enumerate(old_chunks)},

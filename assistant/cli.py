@@ -109,7 +109,7 @@ def run_build(settings: Settings, *, strict: bool = False, force: bool = False, 
     from tqdm import tqdm
 
     from .build import build_index
-    from .embedding import make_embedder
+    from .embedders import make_embedder
 
     def progress(total: int) -> Any:
         bar = tqdm(total=total, unit="passage", desc="embedding", disable=quiet, file=sys.stderr)

@@ -28,7 +28,7 @@ class Settings:
     index_dir: Path = _default_dir("index")
     #: a sentence-transformers model name or directory; the default is bundled
     model: str = BUNDLED_MODEL
-    #: embedding precision: "auto" picks the fastest that keeps quality here (embedding.make_embedder)
+    #: embedding precision: "auto" picks the fastest that keeps quality here (embedders.make_embedder)
     precision: Literal["auto", "int8", "bf16", "fp32"] = "auto"
     #: passage size target and hard cap in cl100k tokens (chosen with `eval`, docs/retrieval.md)
     chunk_tokens: int = 70

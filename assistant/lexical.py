@@ -4,42 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import bm25s
 import numpy as np
-import Stemmer
 
-from .text import words
+from .text import tokenize
 
-# Function words only: question words like "how" and "long" carry meaning here.
-STOPWORDS = frozenset(
-    """
-    a an and are as at be been being but by can could did do does doing for from had has have
-    having he her hers him his i if in into is it its itself me my myself of on or our ours she
-    so than that the their theirs them then there these they this those to too very was we were
-    what when where which while who whom why will with would you your yours yourself
-    """.split()
-)
-_stemmer = Stemmer.Stemmer("english")
 #: BM25 postings are read into memory: memory-mapped, each first touch of a page costs a fault
 MMAP = False
-
-
-@lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    return str(_stemmer.stemWord(word))
-
-
-def tokenize(text: str) -> list[str]:
-    """Stemmed, folded content words: "Hero's feet hurt" -> ['hero', 'feet', 'hurt']."""
-    return [_stem(w) for w in words(text) if w not in STOPWORDS]
-
-
-def stems(text: str) -> list[str]:
-    """Every word stemmed, function words included (for matching phrases like "how do I")."""
-    return [_stem(w) for w in words(text)]
 
 
 class LexicalIndex:

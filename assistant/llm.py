@@ -18,9 +18,8 @@ from dataclasses import dataclass
 import httpx
 
 from .errors import LLMError
-from .lexical import tokenize
 from .records import Chunk
-from .text import count_tokens, sentence_spans
+from .text import count_tokens, sentence_spans, tokenize
 
 PROMPT_BUDGET = 1800  # cl100k tokens of passages in the prompt
 #: tokens each passage adds around its text: its number, its article's title and the separators

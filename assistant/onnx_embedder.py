@@ -10,14 +10,15 @@ import json
 import os
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .embedding import QueryCache, Spans, model_signature, pool_spans, probe_fingerprint, resolve_model
+from .embedding import BatchEmbedder
 from .errors import ModelError
+from .model_files import model_signature, resolve_model
 
 
 def onnx_path(cache_dir: Path, model: str) -> Path:
@@ -70,12 +71,11 @@ def export(model: str, target: Path) -> Path:
     return target
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(BatchEmbedder):
     """Same interface as ``SentenceTransformerEmbedder``; mean or CLS pooling as the model says."""
 
-    precision = "int8"
-
     def __init__(self, name: str, model_file: Path, *, batch_size: int = 32) -> None:
+        super().__init__()
         self.name = name
         self.model_file = model_file
         self.batch_size = batch_size
@@ -88,7 +88,6 @@ class OnnxEmbedder:
         self._folder = folder
         self._session: Any = None
         self._lock = threading.Lock()
-        self._queries = QueryCache()
 
     def _load(self) -> tuple[Any, Any, Any]:
         with self._lock:
@@ -118,46 +117,24 @@ class OnnxEmbedder:
     def dim(self) -> int:
         return self._dim
 
+    @property
+    def precision(self) -> str:
+        return "int8"
+
     def fits(self, text: str) -> bool:
         return len(self._load()[2].encode(text).ids) <= self.max_tokens
 
-    def encode(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> np.ndarray:
-        return self.encode_passages(texts, [()] * len(texts), progress=progress)[0]
-
-    def encode_passages(
-        self, texts: Sequence[str], sentences: Sequence[Spans], *, progress: Callable[[int], None] | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _forward(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
         session, tokenizer, _ = self._load()
-        passages = np.zeros((len(texts), self.dim), dtype=np.float32)
-        first = np.concatenate([[0], np.cumsum([len(s) for s in sentences])]).astype(np.int64)
-        pieces = np.zeros((int(first[-1]), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # similar lengths pad less
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            encodings = tokenizer.encode_batch([texts[i] for i in rows])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            tokens = session.run(
-                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            )[0]
-            if self._cls:
-                pooled = tokens[:, 0]
-            else:
-                pooled = (tokens * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-            passages[rows] = pooled / (np.linalg.norm(pooled, axis=1, keepdims=True) + 1e-12)
-            for b, i in enumerate(rows):
-                if sentences[i]:
-                    offsets = np.array(encodings[b].offsets, dtype=np.int64)
-                    pieces[first[i] : first[i + 1]] = pool_spans(tokens[b], offsets, sentences[i], passages[i])
-            if progress is not None:
-                progress(len(rows))
-        return passages, pieces
-
-    def encode_query(self, text: str) -> np.ndarray:
-        return self._queries.get(text, lambda t: self.encode([t])[0])
-
-    def fingerprint(self) -> list[float]:
-        return probe_fingerprint(self.encode)
+        encodings = tokenizer.encode_batch(list(texts))
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        tokens = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+        if self._cls:
+            pooled = tokens[:, 0]
+        else:
+            pooled = (tokens * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        return pooled, tokens, [np.array(e.offsets, dtype=np.int64) for e in encodings]
 
 
 def _read_json(path: Path) -> dict[str, Any]:

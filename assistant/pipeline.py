@@ -19,7 +19,8 @@ from pathlib import Path
 from . import llm, store, suggestions
 from .answer import NOT_MEDICAL_ADVICE, citation, compose, wants_cautions
 from .config import Settings
-from .embedding import Embedder, make_embedder, same_model
+from .embedders import make_embedder
+from .embedding import Embedder, same_model
 from .errors import AssistantError, IndexMismatchError, LLMError, QuestionError
 from .index import Index
 from .records import Answer

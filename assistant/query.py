@@ -16,9 +16,8 @@ from importlib import resources
 import yaml
 
 from .intent import ANSWERED_BY, Intent, understand
-from .lexical import stems, tokenize
 from .poses import Lexicon, edit_distance
-from .text import words
+from .text import stems, tokenize, words
 
 #: words for "a pose": in every article, so they rank nothing (left out of the BM25 query)
 POSE_WORDS = frozenset(tokenize("yoga pose poses posture postures asana asanas"))

@@ -19,11 +19,10 @@ from . import dense
 from .config import Retriever as Mode
 from .index import Index
 from .intent import good_for, health_words
-from .lexical import tokenize
 from .query import ASKING, Query, QueryReader, bridge, key_words
 from .records import Hit, Sentence
 from .roles import ROLES
-from .text import words
+from .text import tokenize, words
 
 #: RRF constant (chosen with `eval`, docs/retrieval.md)
 RRF_K = 10

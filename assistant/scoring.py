@@ -17,12 +17,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from .lexical import tokenize
 from .query import ASKING, DOMAIN, GENERIC, bridge
 from .records import Sentence
 from .retrieval import Retrieval
 from .roles import is_heading
-from .text import fold, words
+from .text import fold, tokenize, words
 
 #: relevance = cosine/best + BM25_WEIGHT * BM25/best + PASSAGE_PRIOR/passage rank
 BM25_WEIGHT = 0.5

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from .lexical import tokenize
 from .records import Chunk, Pose
+from .text import tokenize
 
 #: (question template, words that show a passage covers the topic)
 TOPICS: tuple[tuple[str, str], ...] = (

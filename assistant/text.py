@@ -1,4 +1,4 @@
-"""Text helpers shared by the stages: folding for matching, words, and sentence spans.
+"""Text helpers shared by the stages: folding for matching, words and their stems, sentence spans, token counts.
 
 Everything here is pure and works on character offsets of the original text, so a
 sentence found here can be cited exactly.
@@ -10,6 +10,8 @@ import re
 import unicodedata
 from functools import lru_cache
 from typing import Any
+
+import Stemmer
 
 _QUOTES = str.maketrans(
     {
@@ -153,3 +155,30 @@ def _encoding() -> Any:
 def count_tokens(text: str) -> int:
     """cl100k tokens in ``text`` (special-token strings count as ordinary text)."""
     return len(_encoding().encode(text, disallowed_special=()))
+
+
+# Function words only: question words like "how" and "long" carry meaning here.
+STOPWORDS = frozenset(
+    """
+    a an and are as at be been being but by can could did do does doing for from had has have
+    having he her hers him his i if in into is it its itself me my myself of on or our ours she
+    so than that the their theirs them then there these they this those to too very was we were
+    what when where which while who whom why will with would you your yours yourself
+    """.split()
+)
+_stemmer = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return str(_stemmer.stemWord(word))
+
+
+def tokenize(text: str) -> list[str]:
+    """Stemmed, folded content words: "Hero's feet hurt" -> ['hero', 'feet', 'hurt']."""
+    return [_stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+def stems(text: str) -> list[str]:
+    """Every word stemmed, function words included (for matching phrases like "how do I")."""
+    return [_stem(w) for w in words(text)]

@@ -18,8 +18,9 @@ def main() -> None:
     repeat, copies = (2, 3) if args.quick else (3, 10)
 
     from assistant.config import load_settings
-    from assistant.embedding import make_embedder, resolve_model
+    from assistant.embedders import make_embedder
     from assistant.index import Index
+    from assistant.model_files import resolve_model
 
     settings = load_settings(env={})
     fast_dir, fp32_dir = CACHE / "build-fast", CACHE / "build-fp32"
@@ -39,7 +40,7 @@ def main() -> None:
     ours.encode_passages(texts[:32], spans[:32])  # load and warm up outside the timing
     ours_s = median(timed(lambda: ours.encode_passages(texts, spans), repeat))
 
-    from assistant.embedding import cpu_supports_bf16
+    from assistant.torch_embedder import cpu_supports_bf16
 
     bf16_s = None
     if cpu_supports_bf16():  # torch in bf16: the other fast path, fastest on CPUs with AMX

@@ -41,8 +41,9 @@ def prepare(size: int) -> None:
     from assistant.config import load_settings
     from assistant.generation import write_generation
     from assistant.index import Index
-    from assistant.lexical import LexicalIndex, tokenize
+    from assistant.lexical import LexicalIndex
     from assistant.records import Chunk
+    from assistant.text import tokenize
 
     folder = folder_for(size)
     if (folder / "index" / "CURRENT").exists():
@@ -129,7 +130,7 @@ def measure(size: int, queries: int) -> dict[str, float]:
     from assistant import dense
     from assistant import evaluation as ev
     from assistant.config import load_settings
-    from assistant.embedding import make_embedder
+    from assistant.embedders import make_embedder
     from assistant.pipeline import Assistant
 
     settings = load_settings(env={})

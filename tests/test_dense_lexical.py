@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant import dense
-from assistant.lexical import LexicalIndex, tokenize
+from assistant.lexical import LexicalIndex
+from assistant.text import tokenize
 
 
 def unit(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
@@ -86,7 +87,8 @@ def test_fast_embedder_agrees_with_plain_sentence_transformers() -> None:
     """The int8 ONNX path (the default here) against fp32 torch: same passages, near-same vectors,
     the same token limit."""
     from assistant.config import load_settings
-    from assistant.embedding import SentenceTransformerEmbedder, make_embedder
+    from assistant.embedders import make_embedder
+    from assistant.torch_embedder import SentenceTransformerEmbedder
 
     settings = load_settings(env={})
     fast = make_embedder(settings.model, "int8", settings.models_dir)

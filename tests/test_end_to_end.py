@@ -11,9 +11,9 @@ import pytest
 
 from assistant.config import Settings
 from assistant.corpus import load_corpus
-from assistant.embedding import SentenceTransformerEmbedder
 from assistant.index import Index
 from assistant.pipeline import Assistant
+from assistant.torch_embedder import SentenceTransformerEmbedder
 
 from .conftest import CORPUS, QUESTIONS, ROOT
 
