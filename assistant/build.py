@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import platform
 import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -25,7 +22,7 @@ from . import dense, roles, store
 from .chunking import chunk_text
 from .config import Settings
 from .corpus import load_corpus
-from .embedding import Embedder, same_model
+from .embedding import Embedder
 from .errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexMissingError
 from .generation import (
     CHUNKS_FILE,
@@ -36,16 +33,12 @@ from .generation import (
     read_chunks,
     write_generation,
 )
+from .manifest import ArticleEntry, Manifest, ModelInfo, chunker_settings
 from .model_files import model_signature
 from .poses import Lexicon, load_lexicon
 from .records import Article, Chunk, Pose, Skipped
-from .text import TOKENIZER, count_tokens
+from .text import count_tokens
 
-#: bump when what is embedded, or the passage splitting, changes meaning
-EMBED_TEMPLATE = 2
-SPLITTER_VERSION = 2
-#: bump when how an article's poses are found changes (passages are cut and tagged again)
-POSES_VERSION = 3
 #: an article without front matter or a pose in its title teaches the poses its body names most,
 #: counted in its first this many characters (a long article names its own pose early and often)
 POSE_COUNT_CHARS = 200_000
@@ -68,17 +61,6 @@ class BuildReport:
     cleaned: tuple[str, ...] = field(default=())
 
 
-def chunker_settings(settings: Settings) -> dict[str, Any]:
-    return {
-        "target_tokens": settings.chunk_tokens,
-        "max_tokens": settings.chunk_max_tokens,
-        "tokenizer": TOKENIZER,
-        "splitter_version": SPLITTER_VERSION,
-        "poses_version": POSES_VERSION,
-        "embed_template": EMBED_TEMPLATE,
-    }
-
-
 def taught_poses(article: Article, lexicon: Lexicon) -> tuple[Pose, ...]:
     """The poses an article teaches: its front matter, else those its title names, else those
     its body names most (at least twice, and at least three quarters as often as the most named
@@ -97,37 +79,22 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def library_versions() -> dict[str, str]:
-    names = ["faiss-cpu", "sentence-transformers", "torch", "transformers", "tiktoken", "bm25s", "numpy"]
-    versions = {"python": platform.python_version()}
-    for name in names:
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            versions[name] = metadata.version(name)
-    return versions
-
-
-def _live_state(settings: Settings) -> tuple[Path | None, dict[str, Any] | None]:
+def _live_state(settings: Settings) -> tuple[Path | None, Manifest | None]:
     """The live generation and manifest if they can be reused; damaged ones are ignored."""
     try:
-        return store.open_generation(settings.index_dir)
+        live, _ = store.open_generation(settings.index_dir)
+        return live, Manifest.load(live)
     except (IndexMissingError, IndexCorruptError, IndexMismatchError):
         return None, None
 
 
-def is_up_to_date(
-    settings: Settings, manifest: dict[str, Any] | None, articles: tuple[Article, ...], lexicon: Lexicon
-) -> bool:
-    if manifest is None:
-        return False
-    return (
-        manifest.get("model", {}).get("name") == settings.model
-        and manifest.get("model", {}).get("signature") == model_signature(settings.model)
-        and manifest.get("model", {}).get("precision_setting") == settings.precision
-        and manifest.get("chunker") == chunker_settings(settings)
-        and manifest.get("lexicon") == lexicon.fingerprint
-        and manifest.get("roles") == roles.fingerprint(manifest.get("model", {}).get("fingerprint", []))
-        and {a: m.get("sha256") for a, m in manifest.get("articles", {}).items()} == {a.id: a.sha256 for a in articles}
-    )
+def _corpus_lexicon(settings: Settings, articles: tuple[Article, ...]) -> Lexicon:
+    """The lexicon with the poses it lacks: named in front matter, else in an article's title
+    (or often in its body)."""
+    base = load_lexicon(settings.corpus_dir)
+    extra = [base.resolve(name) for a in articles for name in a.poses]
+    extra += [p for a in articles if not a.poses for p in base.discover(a.title, a.body)]
+    return base.with_poses(extra)
 
 
 def build_index(
@@ -149,96 +116,48 @@ def build_index(
     articles = loaded.articles
     with store.build_lock(settings.index_dir):
         cleaned = tuple(store.clean(settings.index_dir))
-        base_lexicon = load_lexicon(settings.corpus_dir)
-        # poses the lexicon lacks: named in front matter, else in an article's title (or often in its body)
-        extra = [base_lexicon.resolve(name) for a in articles for name in a.poses]
-        extra += [p for a in articles if not a.poses for p in base_lexicon.discover(a.title, a.body)]
-        lexicon = base_lexicon.with_poses(extra)
+        lexicon = _corpus_lexicon(settings, articles)
         live, manifest = _live_state(settings)
-        old_articles = (manifest or {}).get("articles", {})
-        new_ids = {a.id for a in articles}
-        added = tuple(a.id for a in articles if a.id not in old_articles)
-        changed = tuple(a.id for a in articles if a.id in old_articles and old_articles[a.id]["sha256"] != a.sha256)
-        removed = tuple(sorted(set(old_articles) - new_ids))
-        report = BuildReport(
-            articles=len(articles),
-            chunks=0,
-            added=added,
-            changed=changed,
-            removed=removed,
-            unchanged=len(articles) - len(added) - len(changed),
-            skipped=loaded.skipped,
-            cleaned=cleaned,
-        )
+        report = _changes(articles, manifest, loaded.skipped, cleaned)
         if (
             not force
-            and live is not None
-            and manifest is not None
-            and is_up_to_date(settings, manifest, articles, lexicon)
+            and live
+            and manifest
+            and manifest.check(settings, lexicon=lexicon.fingerprint, articles=articles).up_to_date
         ):
-            return replace(
-                report,
-                chunks=int(manifest["counts"]["chunks"]),
-                up_to_date=True,
-                generation=live.name,
-                seconds=time.perf_counter() - began,
-            )
-
+            seconds = time.perf_counter() - began
+            return replace(report, chunks=manifest.chunks, up_to_date=True, generation=live.name, seconds=seconds)
         embedder = embedder_factory()
-        old_chunks = [] if force or live is None else read_chunks(live / CHUNKS_FILE)
-        taught = _taught(articles, lexicon, {} if force or manifest is None else manifest, lexicon.fingerprint)
-        reusable = _reusable_chunks(old_chunks, manifest, articles, settings, lexicon)
-        fingerprint = embedder.fingerprint()
-        role_print = roles.fingerprint(fingerprint)
-        same_roles = (manifest or {}).get("roles") == role_print
-        if not same_roles:  # another classifier: every sentence is tagged again
+        fingerprint = tuple(embedder.fingerprint())
+        fit = manifest.check(settings, lexicon=lexicon.fingerprint, model=embedder) if manifest else None
+        reuse = fit if not force and live is not None else None  # what this build may take from the live one
+        old_chunks = read_chunks(live / CHUNKS_FILE) if reuse and live else []
+        taught = _taught(articles, lexicon, manifest if reuse and reuse.poses else None)
+        reusable = _unchanged(old_chunks, manifest, articles) if reuse and reuse.passages else {}
+        if not (fit and fit.roles):  # another classifier: every sentence is tagged again
             reusable = {a: [replace(c, roles=()) for c in cs] for a, cs in reusable.items()}
         chunks = _chunk_all(articles, taught, lexicon, settings, embedder, reusable)
-        hashes = [text_hash(c.text) for c in chunks]
-        old = _old_vectors(live, manifest, old_chunks, fingerprint, embedder)
-        vectors, sentence_vectors, todo = _embed(chunks, hashes, embedder, old, progress)
-        role_model = _role_model(live if same_roles else None, embedder)
+        old = _old_vectors(live, old_chunks) if reuse and reuse.vectors and live and old_chunks else None
+        vectors, sentence_vectors, todo = _embed(chunks, embedder, old, progress)
+        role_model = _role_model(live if fit and fit.roles else None, embedder)
         chunks = _with_roles(chunks, sentence_vectors, role_model)
-
-        staging = store.new_staging(settings.index_dir)
-        try:
-            params = dense.choose_params(len(chunks))
-            per_article = Counter(c.article for c in chunks)
-            write_generation(
-                staging, chunks, hashes, vectors, sentence_vectors, lexicon, params, role_weights=role_model.weights
-            )
-            new_manifest = {
-                "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "model": {
-                    "name": settings.model,
-                    "dim": embedder.dim,
-                    "precision": embedder.precision,
-                    "precision_setting": settings.precision,
-                    "fingerprint": fingerprint,
-                    "signature": model_signature(settings.model),
-                },
-                "chunker": chunker_settings(settings),
-                "lexicon": lexicon.fingerprint,
-                "roles": role_print,
-                "dense": params,
-                "counts": {"articles": len(articles), "chunks": len(chunks)},
-                "articles": {
-                    a.id: {
-                        "sha256": a.sha256,
-                        "title": a.title,
-                        "path": a.path,
-                        "source": a.source,
-                        "poses": [p.id for p in taught[a.id]],
-                        "chunks": per_article[a.id],
-                    }
-                    for a in articles
-                },
-                "libraries": library_versions(),
-            }
-            generation = store.commit(settings.index_dir, staging, new_manifest)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        new_manifest = Manifest(
+            model=ModelInfo(
+                settings.model,
+                embedder.dim,
+                embedder.precision,
+                settings.precision,
+                fingerprint,
+                model_signature(settings.model),
+            ),
+            chunker=chunker_settings(settings),
+            lexicon=lexicon.fingerprint,
+            roles=roles.fingerprint(fingerprint),
+            dense=dense.choose_params(len(chunks)),
+            articles=_entries(articles, taught, chunks),
+            chunks=len(chunks),
+        )
+        generation = _publish(settings, chunks, vectors, sentence_vectors, lexicon, role_model, new_manifest)
         store.clean(settings.index_dir)
     return replace(
         report,
@@ -248,6 +167,57 @@ def build_index(
         seconds=time.perf_counter() - began,
         generation=generation.name,
     )
+
+
+def _changes(
+    articles: tuple[Article, ...], manifest: Manifest | None, skipped: tuple[Skipped, ...], cleaned: tuple[str, ...]
+) -> BuildReport:
+    """What changed since the live build: articles added, changed, removed and unchanged."""
+    old = manifest.articles if manifest else {}
+    added = tuple(a.id for a in articles if a.id not in old)
+    changed = tuple(a.id for a in articles if a.id in old and old[a.id].sha256 != a.sha256)
+    removed = tuple(sorted(set(old) - {a.id for a in articles}))
+    return BuildReport(
+        articles=len(articles),
+        chunks=0,
+        added=added,
+        changed=changed,
+        removed=removed,
+        unchanged=len(articles) - len(added) - len(changed),
+        skipped=skipped,
+        cleaned=cleaned,
+    )
+
+
+def _entries(
+    articles: tuple[Article, ...], taught: dict[str, tuple[Pose, ...]], chunks: list[Chunk]
+) -> dict[str, ArticleEntry]:
+    per_article = Counter(c.article for c in chunks)
+    return {
+        a.id: ArticleEntry(a.sha256, a.title, a.path, a.source, tuple(p.id for p in taught[a.id]), per_article[a.id])
+        for a in articles
+    }
+
+
+def _publish(
+    settings: Settings,
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    lexicon: Lexicon,
+    role_model: roles.RoleModel,
+    manifest: Manifest,
+) -> Path:
+    """Write the generation beside the live one and make it live; nothing is left on failure."""
+    staging = store.new_staging(settings.index_dir)
+    try:
+        write_generation(
+            staging, chunks, vectors, sentence_vectors, lexicon, dict(manifest.dense), role_weights=role_model.weights
+        )
+        return store.commit(settings.index_dir, staging, manifest.dump())
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def _chunk_all(
@@ -274,46 +244,40 @@ def _chunk_all(
         for piece in pieces:
             text = article.body[piece.start : piece.end]
             poses = tuple(dict.fromkeys([*article_poses, *lexicon.find(text)]))
-            chunks.append(Chunk(article.id, piece.start, piece.end, text, count_tokens(text), piece.sentences, poses))
+            chunks.append(
+                Chunk(
+                    article.id,
+                    piece.start,
+                    piece.end,
+                    text,
+                    count_tokens(text),
+                    piece.sentences,
+                    poses,
+                    digest=text_hash(text),
+                )
+            )
     return chunks
 
 
-def _taught(
-    articles: tuple[Article, ...], lexicon: Lexicon, manifest: dict[str, Any], fingerprint: str
-) -> dict[str, tuple[Pose, ...]]:
-    """Each article's taught poses, reused from the manifest for unchanged articles."""
-    same = manifest.get("lexicon") == fingerprint and manifest.get("chunker", {}).get("poses_version") == POSES_VERSION
-    old = manifest.get("articles", {}) if same else {}
+def _taught(articles: tuple[Article, ...], lexicon: Lexicon, manifest: Manifest | None) -> dict[str, tuple[Pose, ...]]:
+    """Each article's taught poses, reused from ``manifest`` (when given) for unchanged articles."""
+    old = manifest.articles if manifest else {}
     out = {}
     for a in articles:
-        before = old.get(a.id, {})
-        if before.get("sha256") == a.sha256 and all(p in lexicon.poses for p in before.get("poses", [])):
-            out[a.id] = tuple(lexicon.poses[p] for p in before["poses"])
+        before = old.get(a.id)
+        if before and before.sha256 == a.sha256 and all(p in lexicon.poses for p in before.poses):
+            out[a.id] = tuple(lexicon.poses[p] for p in before.poses)
         else:
             out[a.id] = taught_poses(a, lexicon)
     return out
 
 
-def _reusable_chunks(
-    old_chunks: list[Chunk],
-    manifest: dict[str, Any] | None,
-    articles: tuple[Article, ...],
-    settings: Settings,
-    lexicon: Lexicon,
+def _unchanged(
+    old_chunks: list[Chunk], manifest: Manifest | None, articles: tuple[Article, ...]
 ) -> dict[str, list[Chunk]]:
-    """The live index's passages of unchanged articles, when they were cut and tagged the same way."""
-    if not old_chunks or manifest is None:
-        return {}
-    same_cut = (
-        manifest.get("chunker") == chunker_settings(settings)
-        and manifest.get("lexicon") == lexicon.fingerprint
-        and manifest.get("model", {}).get("name") == settings.model
-        and manifest.get("model", {}).get("signature") == model_signature(settings.model)
-    )
-    if not same_cut:
-        return {}
-    old = manifest.get("articles", {})
-    unchanged = {a.id for a in articles if old.get(a.id, {}).get("sha256") == a.sha256}
+    """The live index's passages of the articles that have not changed, by article."""
+    old = manifest.articles if manifest else {}
+    unchanged = {a.id for a in articles if a.id in old and old[a.id].sha256 == a.sha256}
     out: dict[str, list[Chunk]] = {}
     for chunk in old_chunks:
         if chunk.article in unchanged:
@@ -356,7 +320,6 @@ OldVectors = tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]
 
 def _embed(
     chunks: list[Chunk],
-    hashes: list[str],
     embedder: Embedder,
     old: OldVectors | None,
     progress: Callable[[int], Callable[[int], None]] | None,
@@ -367,7 +330,7 @@ def _embed(
     vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
     sentence_vectors = np.zeros((int(first[-1]), embedder.dim), dtype=np.float32)
     todo = []
-    for i, h in enumerate(hashes):
+    for i, h in enumerate(c.digest for c in chunks):
         if old is not None and h in old[0]:
             row, old_first, old_vectors, old_sentences = old[0][h], old[1], old[2], old[3]
             vectors[i] = old_vectors[row]
@@ -385,25 +348,10 @@ def _embed(
     return vectors, sentence_vectors, todo
 
 
-def _old_vectors(
-    live: Path | None,
-    manifest: dict[str, Any] | None,
-    old_chunks: list[Chunk],
-    fingerprint: list[float],
-    embedder: Embedder,
-) -> OldVectors | None:
-    """The live index's vectors by passage hash, if they came from the same model."""
-    if live is None or manifest is None or not old_chunks:
-        return None
-    model = manifest.get("model", {})
-    if model.get("dim") != embedder.dim or model.get("precision") != embedder.precision:
-        return None
-    if manifest.get("chunker", {}).get("embed_template") != EMBED_TEMPLATE:
-        return None
-    if not same_model(model.get("fingerprint", []), fingerprint):
-        return None
+def _old_vectors(live: Path, old_chunks: list[Chunk]) -> OldVectors:
+    """The live index's vectors by passage hash (the caller checked they came from the same model)."""
     return (
-        {text_hash(c.text): i for i, c in enumerate(old_chunks)},
+        {c.digest: i for i, c in enumerate(old_chunks)},
         first_sentence_rows(old_chunks),
         np.load(live / VECTORS_FILE, mmap_mode="r"),
         np.load(live / SENTENCE_VECTORS_FILE, mmap_mode="r"),

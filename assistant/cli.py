@@ -255,11 +255,7 @@ def _answer_row(assistant: Any, q: Any, located: Any) -> tuple[Any, bool, bool]:
 
 def _require_fresh(assistant: Any, articles: Sequence[Any]) -> None:
     """Quotes are located in the corpus as it is now, so the index must be built from it."""
-    from .errors import IndexMismatchError
-
-    built = {aid: meta.get("sha256") for aid, meta in assistant.index.manifest["articles"].items()}
-    if built != {a.id: a.sha256 for a in articles}:
-        raise IndexMismatchError("the index is older than the articles in the corpus; run 'yoga-assistant build'")
+    assistant.index.manifest.require(assistant.settings, articles=articles)
 
 
 def _print_table(table: dict[str, dict[str, float]], n: int, unanswerable: int) -> None:

@@ -43,7 +43,17 @@ def read_chunks(path: Path) -> list[Chunk]:
             sentences = tuple((int(s), int(e)) for s, e in r["sentences"])
             roles = tuple(tuple(str(x) for x in rs) for rs in r.get("roles", ()))
             chunks.append(
-                Chunk(r["article"], r["start"], r["end"], r["text"], r["tokens"], sentences, tuple(r["poses"]), roles)
+                Chunk(
+                    r["article"],
+                    r["start"],
+                    r["end"],
+                    r["text"],
+                    r["tokens"],
+                    sentences,
+                    tuple(r["poses"]),
+                    roles,
+                    str(r["hash"]),
+                )
             )
     return chunks
 
@@ -63,7 +73,6 @@ def first_sentence_rows(chunks: list[Chunk]) -> np.ndarray:
 def write_generation(
     folder: Path,
     chunks: list[Chunk],
-    hashes: list[str],
     vectors: np.ndarray,
     sentence_vectors: np.ndarray,
     lexicon: Lexicon,
@@ -74,7 +83,7 @@ def write_generation(
 ) -> None:
     """Write every index file into ``folder`` (BM25 indexes built here unless ``lexical`` gives them)."""
     with (folder / CHUNKS_FILE).open("w", encoding="utf-8") as f:
-        for chunk, h in zip(chunks, hashes, strict=True):
+        for chunk in chunks:
             record = {
                 "article": chunk.article,
                 "start": chunk.start,
@@ -84,7 +93,7 @@ def write_generation(
                 "sentences": chunk.sentences,
                 "poses": chunk.poses,
                 "roles": chunk.roles,
-                "hash": h,
+                "hash": chunk.digest,
             }
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
     np.save(folder / VECTORS_FILE, vectors)

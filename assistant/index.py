@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from . import dense, store
 from .config import Settings
-from .errors import IndexCorruptError, IndexMismatchError
+from .errors import IndexCorruptError
 from .generation import (
     CHUNKS_FILE,
     DENSE_FILE,
@@ -27,31 +25,22 @@ from .generation import (
     read_chunks,
 )
 from .lexical import LexicalIndex
+from .manifest import Manifest
 from .poses import Lexicon
 from .records import Pose, Sentence
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleInfo:
-    id: str
-    title: str
-    path: str
-    source: str
-    poses: tuple[str, ...]
-    chunks: int
 
 
 class Index:
     """Everything retrieval needs, read from one generation of ``index/``."""
 
-    def __init__(self, generation: Path, manifest: dict[str, Any]) -> None:
+    def __init__(self, generation: Path, manifest: Manifest) -> None:
         self.generation = generation
         self.manifest = manifest
         try:
             self.chunks = read_chunks(generation / CHUNKS_FILE)
             # memory-mapped; plain ndarray views avoid numpy.memmap's per-slice overhead
             self.vectors = np.load(generation / VECTORS_FILE, mmap_mode="r").view(np.ndarray)
-            self.dense = dense.load(generation / DENSE_FILE, manifest["dense"])
+            self.dense = dense.load(generation / DENSE_FILE, dict(manifest.dense))
             self.lexical = LexicalIndex.load(generation / LEXICAL_DIR, len(self.chunks))
             #: sentence level: vectors, FAISS and BM25 over every passage's sentences, in passage order
             self.first_sentence = first_sentence_rows(self.chunks)
@@ -61,19 +50,16 @@ class Index:
             self.role_mask = np.load(generation / SENTENCE_ROLES_FILE)
             self.sentence_lexical = LexicalIndex.load(generation / SENTENCE_LEXICAL_DIR, len(self.owner))
             self.lexicon = Lexicon.from_dicts(json.loads((generation / POSES_FILE).read_text(encoding="utf-8")))
-            self.articles = {
-                aid: ArticleInfo(aid, a["title"], a["path"], a["source"], tuple(a["poses"]), a["chunks"])
-                for aid, a in manifest["articles"].items()
-            }
+            self.articles = manifest.articles
         except (KeyError, ValueError, TypeError, OSError, RuntimeError) as e:
             raise IndexCorruptError(
                 f"index in {generation.parent} cannot be read ({type(e).__name__}); run 'yoga-assistant build'"
             ) from None
         sentences = len(self.owner)
         if not (
-            len(self.chunks) == self.vectors.shape[0] == self.dense.ntotal == manifest["counts"]["chunks"]
+            len(self.chunks) == self.vectors.shape[0] == self.dense.ntotal == manifest.chunks
             and sentences == self.sentence_vectors.shape[0] == self.role_mask.shape[0]
-            and self.vectors.shape[1:] == self.sentence_vectors.shape[1:] == (manifest["model"]["dim"],)
+            and self.vectors.shape[1:] == self.sentence_vectors.shape[1:] == (manifest.model.dim,)
         ):
             raise IndexCorruptError(
                 f"index in {generation.parent} has passages and vectors that do not match; run 'yoga-assistant build'"
@@ -81,21 +67,11 @@ class Index:
 
     @classmethod
     def open(cls, settings: Settings, *, check: bool = True) -> Index:
-        generation, manifest = store.open_generation(settings.index_dir, check=check)
-        built_with = manifest.get("model", {}).get("name")
-        if built_with != settings.model:
-            raise IndexMismatchError(
-                f"index built with {built_with}, settings ask for {settings.model}; run 'yoga-assistant build'"
-            )
+        """The live generation, checked against its manifest and the settings' model."""
+        generation, raw = store.open_generation(settings.index_dir, check=check)
+        manifest = Manifest.from_dict(raw, generation)
+        manifest.require(settings)
         return cls(generation, manifest)
-
-    @property
-    def dim(self) -> int:
-        return int(self.manifest["model"]["dim"])
-
-    @property
-    def fingerprint(self) -> list[float]:
-        return list(self.manifest["model"]["fingerprint"])
 
     @cached_property
     def covered(self) -> tuple[Pose, ...]:

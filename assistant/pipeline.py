@@ -20,8 +20,8 @@ from . import llm, store, suggestions
 from .answer import NOT_MEDICAL_ADVICE, citation, compose, wants_cautions
 from .config import Settings
 from .embedders import make_embedder
-from .embedding import Embedder, same_model
-from .errors import AssistantError, IndexMismatchError, LLMError, QuestionError
+from .embedding import Embedder
+from .errors import AssistantError, LLMError, QuestionError
 from .index import Index
 from .records import Answer
 from .retrieval import Retrieval, Retriever
@@ -103,14 +103,10 @@ class Assistant:
     def _load(self, index: Index | None = None) -> Loaded:
         index = index or Index.open(self.settings)
         embedder = self._embedder
-        precision = str(index.manifest["model"].get("precision", "fp32"))
+        precision = index.manifest.model.precision
         if embedder is None or embedder.precision != precision:
             embedder = make_embedder(self.settings.model, precision, self.settings.models_dir)
-        if embedder.dim != index.dim or not same_model(embedder.fingerprint(), index.fingerprint):
-            raise IndexMismatchError(
-                f"the index in {self.settings.index_dir} was built with different model weights than "
-                f"{self.settings.model!r}; run 'yoga-assistant build --force'"
-            )
+        index.manifest.require(self.settings, model=embedder)
         self._embedder = embedder
         topics = {
             p.id: suggestions.available(index.chunks[int(i)] for i in index.by_pose.get(p.id, ()))
@@ -149,7 +145,7 @@ class Assistant:
             fresh = self._load()
             with self._lock:
                 self._loaded = fresh
-            log.info("switched to the index built at %s", fresh.index.manifest.get("created_at"))
+            log.info("switched to the index built at %s", fresh.index.manifest.created_at)
         except AssistantError as error:  # a damaged or mismatched new build: keep serving the old one
             log.warning("not switching to the new index: %s", error)
         finally:

@@ -56,6 +56,7 @@ class Chunk:
     sentences: tuple[tuple[int, int], ...] = ()  # absolute spans of the sentences inside
     poses: tuple[str, ...] = ()  # pose ids the passage is about
     roles: tuple[tuple[str, ...], ...] = ()  # per sentence: what it is for (roles.ROLES); () until classified
+    digest: str = ""  # hash of the text: a later build reuses the vectors of a passage with the same one
 
     def sentence_text(self, span: tuple[int, int]) -> str:
         """The text of the sentence at ``span`` (absolute, one of ``sentences``), whitespace collapsed."""

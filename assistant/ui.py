@@ -105,7 +105,7 @@ def _status(assistant: Assistant) -> str:
     index = assistant.index
     m = index.manifest
     mode = f" · answers by {assistant.settings.llm_model}" if assistant.llm else ""
-    return render.status_text(len(index.articles), len(index.chunks), m["model"]["name"], m["created_at"]) + mode
+    return render.status_text(len(index.articles), len(index.chunks), m.model.name, m.created_at) + mode
 
 
 def _citations_json(answer: Answer) -> list[dict[str, Any]]:

