@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .config import Settings, load_settings
+from .config import Retriever as Mode
+from .config import Settings, check_exposure, load_settings
 from .errors import AssistantError, ConfigError, QuestionError
 
 EXAMPLES = """examples:
@@ -203,170 +204,29 @@ def _ask_file(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- eval -----------------------------------------------------------------------------------------
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .eval_command import eval_answers, eval_retrieval
+
     if args.answers is not None:
-        return _eval_answers(args, settings)
-    from . import evaluation as ev
-    from .corpus import load_corpus
-    from .pipeline import Assistant
-
-    questions = ev.load_questions(args.questions)
-    articles = load_corpus(settings.corpus_dir).articles
-    located = ev.locate(questions, {a.id: a.body for a in articles})
-    assistant = Assistant(settings)
-    _require_fresh(assistant, articles)
-    modes = ["dense", "bm25", "hybrid"] if args.compare else [settings.retriever]
-    table: dict[str, dict[str, float]] = {}
-    results_by_mode = {}
-    for mode in modes:
-        assistant.retriever.mode = mode  # type: ignore[assignment]
-        results = ev.run(questions, located, assistant.retrieve)
-        results_by_mode[mode] = results
-        table[mode] = ev.metrics(results)
-    _print_table(table, len(questions), sum(1 for q in questions if not q.evidence))
-    main_mode = modes[-1]
-    results = results_by_mode[main_mode]
-    by_id = {q.id: q for q in questions}
-    rows = [ev.result_row(r, by_id[r.id]) for r in results]
-    answers = ev.answer_metrics([_answer_row(assistant, q, located[q.id]) for q in questions])
-    print(
-        f"\nanswers ({main_mode}): {answers['cited_evidence']:.3f} of answerable questions cite a passage with "
-        f"their evidence; {answers['abstained_unanswerable']:.3f} of unanswerable ones abstain"
-    )
-    _print_worst(ev.worst_first(results), by_id, rows, args.worst)
-    if args.json:
-        out: dict[str, Any] = {"metrics": table[main_mode], "answers": answers, "questions": rows}
-        if args.compare:
-            out["compare"] = table
-        args.json.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"\nwrote {args.json}")
-    return 0
-
-
-def _answer_row(assistant: Any, q: Any, located: Any) -> tuple[Any, bool, bool]:
-    from . import evaluation as ev
-
-    try:
-        answer = assistant.ask(q.question, q.history)
-    except QuestionError:
-        return q, True, False
-    cited = [(c.article, c.start, c.end) for c in answer.citations]
-    return q, answer.abstained, ev.citations_cover(cited, located)
-
-
-def _require_fresh(assistant: Any, articles: Sequence[Any]) -> None:
-    """Quotes are located in the corpus as it is now, so the index must be built from it."""
-    assistant.index.manifest.require(assistant.settings, articles=articles)
-
-
-def _print_table(table: dict[str, dict[str, float]], n: int, unanswerable: int) -> None:
-    names = list(next(iter(table.values())))
-    print(f"{n} questions ({n - unanswerable} with evidence, {unanswerable} without)\n")
-    print(f"{'metric':<18}" + "".join(f"{mode:>10}" for mode in table))
-    for name in names:
-        print(f"{name:<18}" + "".join(f"{table[mode][name]:>10.3f}" for mode in table))
-
-
-def _print_worst(results: list[Any], by_id: dict[str, Any], rows: list[dict[str, Any]], limit: int) -> None:
-    from . import evaluation as ev
-
-    row_by_id = {r["id"]: r for r in rows}
-    shown = 0
-    lines = []
-    for r in results:
-        if shown >= limit:
-            break
-        row = row_by_id[r.id]
-        q = by_id[r.id]
-        if r.quotes and ev.hit_at(r, 5) and ev.mrr_at(r, 10) == 1.0 and not row["missed"] and not r.abstained:
-            continue
-        if not r.quotes and r.abstained:
-            continue
-        shown += 1
-        what = (
-            "answered, should abstain"
-            if not r.quotes
-            else f"first covering rank {r.first_rank or '-'}" + ("; abstained" if r.abstained else "")
-        )
-        lines.append(f"  {r.id}: {q.question!r} ({what})")
-        for quote in row["missed"]:
-            lines.append(f"      missed: {quote[:90]!r}")
-    if lines:
-        print(f"\nworst questions first ({shown} shown):")
-        print("\n".join(lines))
-
-
-def _eval_answers(args: argparse.Namespace, settings: Settings) -> int:
-    from . import answer_quality as aq
-    from .answer import NOT_MEDICAL_ADVICE
-    from .corpus import load_corpus
-    from .pipeline import Assistant
-
-    if args.compare or args.retriever:
-        raise ConfigError("--compare and --retriever measure retrieval; use them with --questions")
-    questions = aq.load(args.answers)
-    articles = load_corpus(settings.corpus_dir).articles
-    aq.check_quotes(questions, [a.body for a in articles])
-    assistant = Assistant(settings)
-    _require_fresh(assistant, articles)
-    graded, texts = [], {}
-    for q in questions:
-        try:
-            answer = assistant.ask(q.question, q.history)
-            text, abstained = answer.text, answer.abstained
-        except QuestionError as error:
-            text, abstained = str(error), True
-        texts[q.id] = text
-        graded.append(aq.grade(q, text, abstained, note=NOT_MEDICAL_ADVICE))
-    m = aq.metrics(graded)
-    print(f"{len(questions)} questions ({int(m['answerable'])} answerable, {int(m['unanswerable'])} not)\n")
-    for name in ("must_recall", "precision", "first_sentence_key_fact", "first_sentence_relevant"):
-        print(f"{name:<26}{m[name]:>8.3f}")
-    print(f"{'wrongly_abstained':<26}{int(m['wrongly_abstained']):>8} of {int(m['answerable'])}")
-    print(f"{'unanswerable_abstained':<26}{int(m['unanswerable_abstained']):>8} of {int(m['unanswerable'])}")
-    by_id = {q.id: q for q in questions}
-    worst = aq.worst_first(graded)[: args.worst]
-    if worst:
-        print(f"\nworst answers first ({len(worst)} shown; + relevant sentence, - off-topic):")
-    for g in worst:
-        q = by_id[g.id]
-        turns = "".join(f" after {h!r}" for h in q.history)
-        if g.abstained:
-            verdict = "declined, but the articles answer it" if q.answerable else "declined"
-        elif not q.answerable:
-            verdict = "answered, but the articles don't answer it"
-        else:
-            verdict = f"key facts {sum(g.facts)}/{len(g.facts)}, precision {g.precision:.2f}"
-        print(f"  {g.id}: {q.question!r}{turns} ({verdict})")
-        for sentence, ok in zip(g.sentences, g.relevant, strict=True):
-            print(f"      {'+' if ok else '-'} {sentence[:110]}")
-        if g.abstained:
-            print(f"      declined: {texts[g.id][:110]}")
-        for fact, found in zip(q.must, g.facts, strict=True):
-            if not found:
-                print(f"      missed: {fact[0][:90]!r}")
-    if args.json:
-        rows = [
-            {
-                "id": g.id,
-                "question": by_id[g.id].question,
-                "answer": texts[g.id],
-                "abstained": g.abstained,
-                "must_recall": g.must_recall,
-                "precision": g.precision,
-                "first_sentence_key_fact": g.first_fact,
-                "sentences": [{"text": s, "relevant": ok} for s, ok in zip(g.sentences, g.relevant, strict=True)],
-                "missed": [fact[0] for fact, found in zip(by_id[g.id].must, g.facts, strict=True) if not found],
-            }
-            for g in graded
-        ]
-        args.json.write_text(json.dumps({"metrics": m, "questions": rows}, indent=1, ensure_ascii=False) + "\n")
-        print(f"\nwrote {args.json}")
-    return 0
+        if args.compare or args.retriever:
+            raise ConfigError("--compare and --retriever measure retrieval; use them with --questions")
+        return eval_answers(settings, args.answers, json_out=args.json, worst=args.worst)
+    modes: tuple[Mode, ...] = ("dense", "bm25", "hybrid") if args.compare else (settings.retriever,)
+    return eval_retrieval(settings, args.questions, modes, json_out=args.json, worst=args.worst)
 
 
 # -- serve ----------------------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from .ui import serve
+    """Build the index if it is missing or stale, warm up, then serve the chat until interrupted."""
+    from .pipeline import Assistant
 
-    serve(settings)
+    check_exposure(settings)  # before any work: a refused address should fail at once
+    report = run_build(settings)
+    if not report.up_to_date:
+        print(f"index built: {report.articles} articles, {report.chunks} passages")
+    assistant = Assistant(settings)
+    assistant.ask("hero pose")  # load the model and index before the first visitor
+    from .ui import build_app, launch  # gradio loads only for the chat
+
+    print(f"chat on http://{settings.host}:{settings.port}")
+    launch(build_app(assistant), settings)
     return 0

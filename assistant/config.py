@@ -135,3 +135,22 @@ def _validate(s: Settings) -> None:
         raise ConfigError("ASSISTANT_LLM_TIMEOUT must be a positive number of seconds")
     if s.max_question_chars < 10:
         raise ConfigError("ASSISTANT_MAX_QUESTION_CHARS must be at least 10")
+
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def check_exposure(settings: Settings) -> tuple[str, str] | None:
+    """The login to require, if any; refuses a non-loopback address without one."""
+    auth = None
+    if settings.auth:
+        user, sep, password = settings.auth.partition(":")
+        if not sep or not user or not password:
+            raise ConfigError("ASSISTANT_AUTH must be 'user:password'")
+        auth = (user, password)
+    if settings.host not in LOOPBACK and auth is None:
+        raise ConfigError(
+            f"refusing to listen on {settings.host} without a login; set ASSISTANT_AUTH=user:password "
+            "or use --host 127.0.0.1"
+        )
+    return auth

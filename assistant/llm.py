@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
 
@@ -106,6 +107,17 @@ def verify(text: str, supplied: int) -> Verified:
     return Verified(" ".join(out), cited, removed, unsupported)
 
 
+def cited(verified: Verified, passages: Sequence[Chunk]) -> list[tuple[int, Chunk, list[tuple[int, int]]]]:
+    """For each number of a verified answer: its passage, and the sentences of the passage that
+    the answer's sentences citing it rest on (to highlight)."""
+    out = []
+    for k, n in enumerate(verified.cited, start=1):
+        chunk = passages[n - 1]
+        claims = re.findall(rf"([^\]]*?)\[{k}\]", verified.text)
+        out.append((k, chunk, best_sentences(chunk, claims)))
+    return out
+
+
 def best_sentences(chunk: Chunk, claims: Sequence[str]) -> list[tuple[int, int]]:
     """The passage sentence(s) sharing most words with the answer sentences that cite it."""
     claim_words = set(tokenize(" ".join(claims)))
@@ -115,6 +127,13 @@ def best_sentences(chunk: Chunk, claims: Sequence[str]) -> list[tuple[int, int]]
         scored.append((overlap, (s, e)))
     top = max((o for o, _ in scored), default=0)
     return [span for o, span in scored if top and o == top]
+
+
+class LLM(Protocol):
+    """What answering needs of a language model: its reply to chat messages, streamed as text
+    deltas, or ``LLMError`` with a short reason. ``ChatClient`` is the real one."""
+
+    def stream(self, messages: list[dict[str, str]]) -> Iterator[str]: ...
 
 
 class ChatClient:

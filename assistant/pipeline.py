@@ -85,7 +85,9 @@ class Assistant:
         *,
         index: Index | None = None,
         embedder: Embedder | None = None,
+        model: llm.LLM | None = None,
     ) -> None:
+        """``index``, ``embedder`` and ``model`` (a language model) replace what ``settings`` name."""
         self.settings = settings
         self._fixed_index = index
         self._embedder = embedder
@@ -93,11 +95,11 @@ class Assistant:
         self._lock = threading.Lock()
         self._checked = 0.0
         self._reloading = False
-        self.llm = (
-            llm.ChatClient(settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)
-            if settings.llm_base_url
-            else None
-        )
+        if model is None and settings.llm_base_url:
+            model = llm.ChatClient(
+                settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout
+            )
+        self.llm = model
 
     # -- the loaded index ------------------------------------------------------------------------
     def _load(self, index: Index | None = None) -> Loaded:
@@ -213,9 +215,7 @@ class Assistant:
                 notice="the language model's answer cited no passage; showing the articles' own sentences instead",
             )
             return
-        by_number = {k: passages[n - 1] for k, n in enumerate(verified.cited, start=1)}
-        claims = {k: re.findall(rf"([^\]]*?)\[{k}\]", verified.text) for k in by_number}
-        citations = tuple(citation(k, c, index, llm.best_sentences(c, claims[k])) for k, c in by_number.items())
+        citations = tuple(citation(k, chunk, index, spans) for k, chunk, spans in llm.cited(verified, passages))
         note = f"\n\n{NOT_MEDICAL_ADVICE}" if wants_cautions(retrieval.query.question) else ""
         yield replace(
             extractive,

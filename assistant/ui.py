@@ -1,7 +1,8 @@
 """The Gradio chat: a thin adapter over :class:`~assistant.pipeline.Assistant`.
 
-``build_app`` makes the page and ``launch``/``serve`` start it; ``respond`` is a plain
-generator that tests call without a server. gradio is imported here and in app.py only.
+``build_app`` makes the page from a ready ``Assistant`` and ``launch`` starts it (the ``serve``
+command does the wiring); ``respond`` is a plain generator that tests call without a server.
+gradio is imported here only.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 
 from . import feedback, render
-from .config import Settings
-from .errors import AssistantError, ConfigError
+from .config import Settings, check_exposure
+from .errors import AssistantError
 from .pipeline import Assistant, Draft
 from .records import Answer
 
@@ -186,22 +187,6 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     return app
 
 
-def check_exposure(settings: Settings) -> tuple[str, str] | None:
-    """The login to require, if any; refuses a non-loopback address without one."""
-    auth = None
-    if settings.auth:
-        user, sep, password = settings.auth.partition(":")
-        if not sep or not user or not password:
-            raise ConfigError("ASSISTANT_AUTH must be 'user:password'")
-        auth = (user, password)
-    if settings.host not in {"127.0.0.1", "localhost", "::1"} and auth is None:
-        raise ConfigError(
-            f"refusing to listen on {settings.host} without a login; set ASSISTANT_AUTH=user:password "
-            "or use --host 127.0.0.1"
-        )
-    return auth
-
-
 def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
     """Start the server on loopback (or elsewhere only with ASSISTANT_AUTH); never a share link."""
     auth = check_exposure(settings)
@@ -218,17 +203,3 @@ def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
         css=CSS,
         **kwargs,
     )
-
-
-def serve(settings: Settings) -> None:
-    """Build the index if it is missing or stale, then serve the chat until interrupted."""
-    from .cli import run_build
-
-    check_exposure(settings)  # before any work: a refused address should fail at once
-    report = run_build(settings)
-    if not report.up_to_date:
-        print(f"index built: {report.articles} articles, {report.chunks} passages")
-    assistant = Assistant(settings)
-    assistant.ask("hero pose")  # load the model and index before the first visitor
-    print(f"chat on http://{settings.host}:{settings.port}")
-    launch(build_app(assistant), settings)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -17,7 +16,10 @@ class ChatServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.mode = "stream"
         self.slow_marker = ""  # a question containing this hangs (the rest are answered)
-        self.hang_seconds = 5.0
+        self.hang_seconds = 5.0  # at most; ``release`` ends every hang at once
+        self.release = threading.Event()
+        self.hanging = 0  # requests hanging right now
+        self._count = threading.Lock()
         self.reply = "Hold for 5-8 breaths [1]."
         self.requests: list[dict[str, Any]] = []
         self.headers_seen: list[dict[str, str]] = []
@@ -59,7 +61,7 @@ class _Handler(BaseHTTPRequestHandler):
         if mode in {"500", "429"}:
             return self._status(int(mode))
         if mode == "hang":
-            time.sleep(self.server.hang_seconds)
+            self._hang()
             return self._status(500)
         if mode == "json":
             payload = {"choices": [{"message": {"role": "assistant", "content": self.server.reply}}]}
@@ -81,7 +83,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return None  # the connection closes mid-reply, without [DONE]
             if mode == "hang-mid" and i == 1:
-                time.sleep(5)
+                self._hang()
             if mode == "malformed" and i == 1:
                 self.wfile.write(b"data: {this is not json\n\n")
             chunk = {"choices": [{"delta": {"content": word + (" " if i < len(words) - 1 else "")}, "index": 0}]}
@@ -90,6 +92,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
         return None
+
+    def _hang(self) -> None:
+        with self.server._count:
+            self.server.hanging += 1
+        self.server.release.wait(self.server.hang_seconds)
+        with self.server._count:
+            self.server.hanging -= 1
 
     def _status(self, code: int) -> None:
         data = b'{"error": {"message": "nope"}}'
