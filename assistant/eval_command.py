@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,7 @@ def eval_retrieval(
     table: dict[str, dict[str, float]] = {}
     results_by_mode = {}
     for mode in modes:
-        assistant.retriever.mode = mode
-        results = ev.run(questions, located, assistant.retrieve)
+        results = ev.run(questions, located, partial(assistant.retrieve, mode=mode))
         results_by_mode[mode] = results
         table[mode] = ev.metrics(results)
     _print_table(table, len(questions), sum(1 for q in questions if not q.evidence))
@@ -44,7 +44,7 @@ def eval_retrieval(
     results = results_by_mode[main_mode]
     by_id = {q.id: q for q in questions}
     rows = [ev.result_row(r, by_id[r.id]) for r in results]
-    answers = ev.answer_metrics([_answer_row(assistant, q, located[q.id]) for q in questions])
+    answers = ev.answer_metrics([_answer_row(assistant, q, located[q.id], main_mode) for q in questions])
     print(
         f"\nanswers ({main_mode}): {answers['cited_evidence']:.3f} of answerable questions cite a passage with "
         f"their evidence; {answers['abstained_unanswerable']:.3f} of unanswerable ones abstain"
@@ -59,9 +59,11 @@ def eval_retrieval(
     return 0
 
 
-def _answer_row(assistant: Assistant, q: ev.Question, located: ev.Located) -> tuple[ev.Question, bool, bool]:
+def _answer_row(
+    assistant: Assistant, q: ev.Question, located: ev.Located, mode: Mode
+) -> tuple[ev.Question, bool, bool]:
     try:
-        answer = assistant.ask(q.question, q.history)
+        answer = assistant.ask(q.question, q.history, mode=mode)
     except QuestionError:
         return q, True, False
     cited = [(c.article, c.start, c.end) for c in answer.citations]

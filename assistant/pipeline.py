@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import llm, store, suggestions
 from .answer import NOT_MEDICAL_ADVICE, citation, compose, wants_cautions
+from .config import Retriever as Mode
 from .config import Settings
 from .embedders import make_embedder
 from .embedding import Embedder
@@ -115,7 +116,7 @@ class Assistant:
             for p in index.covered
         }
         generation = None if index is self._fixed_index else index.generation
-        return Loaded(generation, Retriever(index, embedder, mode=self.settings.retriever), topics)
+        return Loaded(generation, Retriever(index, embedder), topics)
 
     def loaded(self) -> Loaded:
         """The current index (loading it on first use), switching to a newer build once it is ready."""
@@ -167,13 +168,16 @@ class Assistant:
         return self.loaded().retriever
 
     # -- answering -------------------------------------------------------------------------------
-    def retrieve(self, question: str, history: Sequence[str] = (), *, k: int = HITS) -> Retrieval:
-        return self._retrieve(self.loaded(), question, self._history(history), k)
+    def retrieve(
+        self, question: str, history: Sequence[str] = (), *, k: int = HITS, mode: Mode | None = None
+    ) -> Retrieval:
+        """The retrieval alone (``mode``: dense, bm25 or hybrid; default the settings')."""
+        return self._retrieve(self.loaded(), question, self._history(history), k, mode)
 
-    def _retrieve(self, loaded: Loaded, question: str, turns: list[str], k: int) -> Retrieval:
+    def _retrieve(self, loaded: Loaded, question: str, turns: list[str], k: int, mode: Mode | None) -> Retrieval:
         """``turns``: earlier questions already cleaned by :meth:`_history`."""
         question = clean_question(question, max_chars=self.settings.max_question_chars)
-        return loaded.retriever.search(question, turns, k=k)
+        return loaded.retriever.search(question, turns, k=k, mode=mode or self.settings.retriever)
 
     def _history(self, history: Sequence[str]) -> list[str]:
         turns = []
@@ -184,12 +188,14 @@ class Assistant:
                 continue
         return turns
 
-    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[Draft | Answer]:
+    def stream(
+        self, question: str, history: Sequence[str] = (), *, mode: Mode | None = None
+    ) -> Iterator[Draft | Answer]:
         """Drafts while a model writes (if one is configured), then the final ``Answer``."""
         loaded = self.loaded()  # one index for the whole answer, even if a new build lands meanwhile
         index = loaded.index
         turns = self._history(history)
-        retrieval = self._retrieve(loaded, question, turns, HITS)
+        retrieval = self._retrieve(loaded, question, turns, HITS, mode)
         extractive = self._with_suggestions(loaded, compose(retrieval, index), turns)
         if self.llm is None or extractive.abstained:
             yield extractive
@@ -226,9 +232,9 @@ class Assistant:
             meta={"mode": "llm", "removed_citations": verified.removed},
         )
 
-    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
+    def ask(self, question: str, history: Sequence[str] = (), *, mode: Mode | None = None) -> Answer:
         answer = None
-        for part in self.stream(question, history):
+        for part in self.stream(question, history, mode=mode):
             if isinstance(part, Answer):
                 answer = part
         assert answer is not None  # stream always ends with an Answer

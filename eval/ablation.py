@@ -8,22 +8,25 @@ Uses the built index (run `yoga-assistant build` first) and prints one row per v
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from pathlib import Path
 
 from assistant import evaluation as ev
+from assistant.config import Retriever as Mode
 from assistant.config import load_settings
 from assistant.corpus import load_corpus
 from assistant.pipeline import Assistant
 from assistant.retrieval import Retriever
 
-VARIANTS: dict[str, dict[str, object]] = {
-    "hybrid (all components)": {},
-    "dense only": {"mode": "dense"},
-    "bm25 only": {"mode": "bm25"},
-    "- pose focus": {"pose_focus": False},
-    "- colloquial bridges": {"bridges": False},
-    "- sentence-level signals": {"sentences": False},
-    "- pose name kept in ranking query": {"strip_names": False},
+#: (retriever mode, switches turned off) per variant
+VARIANTS: dict[str, tuple[Mode, dict[str, bool]]] = {
+    "hybrid (all components)": ("hybrid", {}),
+    "dense only": ("dense", {}),
+    "bm25 only": ("bm25", {}),
+    "- pose focus": ("hybrid", {"pose_focus": False}),
+    "- colloquial bridges": ("hybrid", {"bridges": False}),
+    "- sentence-level signals": ("hybrid", {"sentences": False}),
+    "- pose name kept in ranking query": ("hybrid", {"strip_names": False}),
 }
 
 
@@ -38,9 +41,9 @@ def main() -> None:
     base = assistant.retriever
     names = ["hit@5", "recall@5", "mrr@10", "ndcg@10", "recall@400t", "abstain_accuracy"]
     print(f"{'variant':<36}" + "".join(f"{n:>18}" for n in names))
-    for label, options in VARIANTS.items():
-        retriever = Retriever(base.index, base.encoder, **options)  # type: ignore[arg-type]
-        m = ev.metrics(ev.run(questions, located, retriever.search))
+    for label, (mode, switches) in VARIANTS.items():
+        retriever = Retriever(base.index, base.encoder, **switches)
+        m = ev.metrics(ev.run(questions, located, partial(retriever.search, mode=mode)))
         print(f"{label:<36}" + "".join(f"{m[n]:>18.3f}" for n in names))
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.pipeline import Assistant
 from assistant.query import bridge
-from assistant.retrieval import rrf, top_ids
+from assistant.ranking import rrf, top_ids
 
 
 def test_rrf_sums_reciprocal_ranks() -> None:
