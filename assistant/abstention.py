@@ -31,11 +31,18 @@ MIN_DENSE_WITH_POSE = 0.30
 SUPPORT_HITS = 3
 
 
-def off_topic(index: Index, query: Query, hits: Sequence[Hit], best: float, focus: np.ndarray | None) -> bool:
+def off_topic(
+    index: Index, query: Query, hits: Sequence[Hit], best: float | None, focus: np.ndarray | None, *, lexical: bool
+) -> bool:
     """Whether the articles do not answer: weak similarity, or middling similarity while
-    the question's own key words (or their bridges) are missing from the top passages."""
+    the question's own key words (or their bridges) are missing from the top passages.
+
+    ``best`` is the best cosine (None for the bm25 mode, which decides by words alone);
+    without ``lexical`` (the dense mode) the cosine alone decides."""
     if not hits:
         return True
+    if not lexical:
+        return best is not None and best < (MIN_DENSE_WITH_POSE if query.poses else MIN_DENSE)
     support = _support(index, query, hits[:SUPPORT_HITS])
     if query.poses:  # about a pose the articles teach: off-topic only when the question asks about
         # something no passage of the pose mentions: a condition it may help ("good for sciatica?"),
@@ -52,7 +59,10 @@ def off_topic(index: Index, query: Query, hits: Sequence[Hit], best: float, focu
         if query.intent.specific:
             return False
         unmentioned = _unmentioned(index, asked, focus)
-        return (support == 0.0 and best < MIN_DENSE_WITH_POSE) or (bool(asked) and len(unmentioned) == len(asked))
+        weak = support == 0.0 and (best is None or best < MIN_DENSE_WITH_POSE)
+        return weak or (bool(asked) and len(unmentioned) == len(asked))
+    if best is None:
+        return support < MIN_SUPPORT
     return best < MIN_DENSE or (best < MIN_DENSE_CONFIDENT and support < MIN_SUPPORT)
 
 

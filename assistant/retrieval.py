@@ -111,36 +111,49 @@ class Retriever:
     def search(self, question: str, history: Sequence[str] = (), *, k: int = 10, mode: Mode = "hybrid") -> Retrieval:
         """The ``k`` best passages for ``question`` (after the earlier questions ``history``),
         the sentences to answer from, or why the articles don't answer. ``mode`` chooses the
-        signals: dense, bm25 or both."""
+        signals everything is decided by (ranking, the sentences to answer from, abstention):
+        the model's vectors (dense), words (bm25), or both (hybrid)."""
         query = self.understand(question, history, mode)
         uncovered = tuple(p for p in query.poses if p not in self._covered_family)
-        # the topic ranks a pose's passages; with nothing left in it ("what is <pose>?") the question does
-        vector = self.encoder.encode_query(query.topic if key_words(query.topic) else query.question)
         covered = [p for p in query.poses if p not in uncovered]
         focus = self._focus(covered) if self.pose_focus and covered else None
-        passage_bm25 = self.index.lexical.scores(query.tokens)
-        sentence_bm25 = self.index.sentence_lexical.scores(query.tokens)
-        scores = Scores(vector, None, None) if mode == "dense" else Scores(vector, passage_bm25, sentence_bm25)
+        scores = self._scores(query, mode)
         hits = tuple(rank(self.index, scores, focus, k, mode=mode, sentences=self.sentences))
-        best = max((h.cosine for h in hits), default=0.0)
+        best = max((h.cosine for h in hits), default=0.0) if scores.vector is not None else None
         if query.poses and len(uncovered) == len(query.poses):
             return Retrieval(query, hits, "uncovered", uncovered)
         if query.unknown and not query.named:  # "gate pose": a pose no article teaches, nor the lexicon knows
             return Retrieval(query, hits, "uncovered", query.unknown)
-        terms = self._term_sentences(query)
-        if not terms and off_topic(self.index, query, hits, best, focus):  # "what is X?": the answer decides
+        terms = self._term_sentences(query) if scores.sentence_bm25 is not None else ()
+        lexical = scores.passage_bm25 is not None
+        if not terms and off_topic(
+            self.index, query, hits, best, focus, lexical=lexical
+        ):  # "what is X?": answer decides
             return Retrieval(query, hits, "off-topic")
-        sentences = self._sentences(query, vector, sentence_bm25, hits, focus)
+        sentences = self._sentences(query, scores, hits, focus)
         return Retrieval(query, hits, sentences=sentences, term_sentences=terms)
 
+    def _scores(self, query: Query, mode: Mode) -> Scores:
+        """The question's vector (not in bm25 mode) and BM25 scores (not in dense mode)."""
+        vector = None
+        if (
+            mode != "bm25"
+        ):  # the topic ranks a pose's passages; with nothing left in it ("what is <pose>?") the question does
+            vector = self.encoder.encode_query(query.topic if key_words(query.topic) else query.question)
+        if mode == "dense":
+            return Scores(vector, None, None)
+        index = self.index
+        return Scores(vector, index.lexical.scores(query.tokens), index.sentence_lexical.scores(query.tokens))
+
     def _sentences(
-        self, query: Query, vector: np.ndarray, sentence_bm25: np.ndarray, hits: Sequence[Hit], focus: np.ndarray | None
+        self, query: Query, scores: Scores, hits: Sequence[Hit], focus: np.ndarray | None
     ) -> tuple[Sentence, ...]:
         """What the answer is composed from: every sentence of the top SENTENCE_POOL passages, and
         the ROLE_POOL best sentences whose role answers the question among the pose's passages
         (or the top passages, for a question naming none); each with its cosine and BM25, and in a
         follow-up its passage's similarity to what the earlier question asked."""
         index = self.index
+        vector, sentence_bm25 = scores.vector, scores.sentence_bm25
         top = np.array([h.chunk_id for h in hits[:SENTENCE_POOL]], dtype=np.int64)
         rows = index.sentence_rows(top)[0] if len(top) else np.zeros(0, dtype=np.int64)
         if query.intent.roles and self.sentences:
@@ -150,19 +163,24 @@ class Retriever:
             pool = pool[(index.role_mask[pool] & wanted) > 0]
             pool = pool[~np.isin(pool, rows)]
             if len(pool):
-                score = np.asarray(index.sentence_vectors[pool] @ vector) + 0.1 * sentence_bm25[pool]
+                score = np.zeros(len(pool))
+                if vector is not None:
+                    score += np.asarray(index.sentence_vectors[pool] @ vector)
+                if sentence_bm25 is not None:
+                    score += 0.1 * sentence_bm25[pool]
                 rows = np.concatenate([rows, pool[np.argsort(-score, kind="stable")[:ROLE_POOL]]])
         if not len(rows):
             return ()
         rank_of = {h.chunk_id: r for r, h in enumerate(hits, start=1)}
-        cosine = np.asarray(index.sentence_vectors[rows] @ vector).tolist()
         owners = index.owner[rows]
+        cosine = np.zeros(len(rows)) if vector is None else np.asarray(index.sentence_vectors[rows] @ vector)
+        bm25 = np.zeros(len(rows)) if sentence_bm25 is None else sentence_bm25[rows]
         context = np.zeros(len(rows))
-        if query.context:
+        if query.context and vector is not None:
             context = np.asarray(index.vectors[owners] @ self.encoder.encode_query(query.context))
         return tuple(
-            replace(index.sentence(int(r), float(c), float(sentence_bm25[r]), rank_of.get(int(o), 0)), context=float(x))
-            for r, c, o, x in zip(rows, cosine, owners, context.tolist(), strict=True)
+            replace(index.sentence(int(r), float(c), float(b), rank_of.get(int(o), 0)), context=float(x))
+            for r, c, b, o, x in zip(rows, cosine.tolist(), bm25.tolist(), owners, context.tolist(), strict=True)
         )
 
     def _term_sentences(self, query: Query) -> tuple[Sentence, ...]:
