@@ -24,7 +24,7 @@ from .embedders import make_embedder
 from .embedding import Embedder
 from .errors import AssistantError, LLMError, QuestionError
 from .index import Index
-from .records import Answer
+from .records import Answer, Turn
 from .retrieval import Retrieval, Retriever
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -169,32 +169,57 @@ class Assistant:
 
     # -- answering -------------------------------------------------------------------------------
     def retrieve(
-        self, question: str, history: Sequence[str] = (), *, k: int = HITS, mode: Mode | None = None
+        self, question: str, history: Sequence[str | Turn] = (), *, k: int = HITS, mode: Mode | None = None
     ) -> Retrieval:
         """The retrieval alone (``mode``: dense, bm25 or hybrid; default the settings')."""
-        return self._retrieve(self.loaded(), question, self._history(history), k, mode)
+        loaded = self.loaded()
+        mode = mode or self.settings.retriever
+        return self._retrieve(loaded, question, self._turns(loaded, history, mode), k, mode)
 
-    def _retrieve(self, loaded: Loaded, question: str, turns: list[str], k: int, mode: Mode | None) -> Retrieval:
-        """``turns``: earlier questions already cleaned by :meth:`_history`."""
+    def _retrieve(self, loaded: Loaded, question: str, turns: list[Turn], k: int, mode: Mode) -> Retrieval:
+        """``turns``: the earlier turns, already cleaned by :meth:`_turns`."""
         question = clean_question(question, max_chars=self.settings.max_question_chars)
-        return loaded.retriever.search(question, turns, k=k, mode=mode or self.settings.retriever)
+        return loaded.retriever.search(question, turns, k=k, mode=mode)
 
-    def _history(self, history: Sequence[str]) -> list[str]:
-        turns = []
-        for turn in list(history)[-MAX_HISTORY:]:
+    def _turns(self, loaded: Loaded, history: Sequence[str | Turn], mode: Mode) -> list[Turn]:
+        """The chat so far as turns. A chat keeps each answer's turn (:meth:`turn`); an earlier
+        question given as bare text (the command line, the question sets) is answered here, in
+        order, to learn what it was about. Unusable questions are left out."""
+        turns: list[Turn] = []
+        for item in list(history)[-MAX_HISTORY:]:
+            text = item.question if isinstance(item, Turn) else item
             try:
-                turns.append(clean_question(turn, max_chars=self.settings.max_question_chars))
+                question = clean_question(text, max_chars=self.settings.max_question_chars)
             except QuestionError:
                 continue
+            if isinstance(item, Turn):
+                turns.append(Turn(question, item.poses))
+            else:
+                earlier = compose(loaded.retriever.search(question, turns, k=HITS, mode=mode), loaded.index)
+                turns.append(Turn(question, self._about(loaded, earlier)))
         return turns
 
+    def turn(self, answer: Answer) -> Turn:
+        """What a chat keeps of an answer for the questions after it."""
+        return Turn(answer.question, self._about(self.loaded(), answer))
+
+    @staticmethod
+    def _about(loaded: Loaded, answer: Answer) -> tuple[str, ...]:
+        """The poses an answer is about: the question's, else the pose its first cited article teaches."""
+        if answer.poses or not answer.citations:
+            return answer.poses
+        article = loaded.index.articles.get(answer.citations[0].article)
+        return article.poses[:1] if article else ()
+
     def stream(
-        self, question: str, history: Sequence[str] = (), *, mode: Mode | None = None
+        self, question: str, history: Sequence[str | Turn] = (), *, mode: Mode | None = None
     ) -> Iterator[Draft | Answer]:
-        """Drafts while a model writes (if one is configured), then the final ``Answer``."""
+        """Drafts while a model writes (if one is configured), then the final ``Answer``.
+        ``history``: the earlier turns of the chat (or their questions), oldest first."""
         loaded = self.loaded()  # one index for the whole answer, even if a new build lands meanwhile
         index = loaded.index
-        turns = self._history(history)
+        mode = mode or self.settings.retriever
+        turns = self._turns(loaded, history, mode)
         retrieval = self._retrieve(loaded, question, turns, HITS, mode)
         extractive = self._with_suggestions(loaded, compose(retrieval, index), turns)
         if self.llm is None or extractive.abstained:
@@ -203,7 +228,7 @@ class Assistant:
         passages = llm.select_passages([h.chunk for h in retrieval.hits[:LLM_PASSAGES]])
         messages = llm.build_messages(
             retrieval.query.question,
-            turns,
+            [t.question for t in turns],
             [(index.title(c.article), c.text) for c in passages],
         )
         text = ""
@@ -232,7 +257,7 @@ class Assistant:
             meta={"mode": "llm", "removed_citations": verified.removed},
         )
 
-    def ask(self, question: str, history: Sequence[str] = (), *, mode: Mode | None = None) -> Answer:
+    def ask(self, question: str, history: Sequence[str | Turn] = (), *, mode: Mode | None = None) -> Answer:
         answer = None
         for part in self.stream(question, history, mode=mode):
             if isinstance(part, Answer):
@@ -240,15 +265,13 @@ class Assistant:
         assert answer is not None  # stream always ends with an Answer
         return answer
 
-    def _with_suggestions(self, loaded: Loaded, answer: Answer, turns: list[str]) -> Answer:
-        """Other covered topics for the answer's pose (or, for a question naming none, the pose
-        its first cited article teaches)."""
+    def _with_suggestions(self, loaded: Loaded, answer: Answer, turns: list[Turn]) -> Answer:
+        """Other covered topics for the pose the answer is about."""
         if answer.abstained:
             return answer
-        index = loaded.index
-        poses = answer.poses or (index.articles[answer.citations[0].article].poses[:1] if answer.citations else ())
+        poses = self._about(loaded, answer)
         if not poses or poses[0] not in loaded.topics:
             return answer
-        pose = index.lexicon.poses[poses[0]]
-        asked = [*turns, answer.question]
+        pose = loaded.index.lexicon.poses[poses[0]]
+        asked = [*(t.question for t in turns), answer.question]
         return replace(answer, suggestions=tuple(suggestions.suggest(pose, loaded.topics[pose.id], asked)))

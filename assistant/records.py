@@ -109,6 +109,15 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class Turn:
+    """An earlier question of the chat, and the poses its answer was about (what a follow-up
+    that names no pose is about)."""
+
+    question: str
+    poses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """An answer: text with [n] markers, the citations they name, and how it was made."""
 

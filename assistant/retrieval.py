@@ -20,7 +20,7 @@ from .config import Retriever as Mode
 from .index import Index
 from .query import Query, QueryReader, key_words
 from .ranking import Scores, rank, top_ids
-from .records import Hit, Sentence
+from .records import Hit, Sentence, Turn
 from .roles import ROLES
 from .text import tokenize, words
 
@@ -78,26 +78,13 @@ class Retriever:
         )
 
     # -- understanding -------------------------------------------------------------------------
-    def understand(self, question: str, history: Sequence[str] = (), mode: Mode = "hybrid") -> Query:
+    def understand(self, question: str, history: Sequence[Turn] = ()) -> Query:
+        """What ``question`` asks; one that names no pose is about the poses of the latest
+        earlier turn whose answer was about one."""
         reader = self._reader
         named, topic = reader.topic(question)
-        carried = () if named else self._conversation_poses(history, mode)
-        return reader.read(question, named, topic, carried, history)
-
-    def _conversation_poses(self, history: Sequence[str], mode: Mode) -> tuple[str, ...]:
-        """The poses of the latest earlier turn that names one; else those its top passage is about."""
-        for turn in reversed(history):
-            named = self.index.lexicon.find(turn)
-            if named:
-                return named
-        for turn in reversed(history):
-            if tokenize(turn):
-                earlier = self.search(turn, mode=mode)
-                if earlier.hits and not earlier.abstain:
-                    article = self.index.articles.get(earlier.hits[0].chunk.article)
-                    return article.poses[:1] if article else ()
-                return ()
-        return ()
+        carried = () if named else next((t.poses for t in reversed(history) if t.poses), ())
+        return reader.read(question, named, topic, carried, [t.question for t in history])
 
     def _focus(self, poses: Sequence[str]) -> np.ndarray | None:
         """Passage ids about ``poses`` (and their variants), or None when there are none."""
@@ -108,12 +95,12 @@ class Retriever:
         return self._focus_cache[family]
 
     # -- searching -----------------------------------------------------------------------------
-    def search(self, question: str, history: Sequence[str] = (), *, k: int = 10, mode: Mode = "hybrid") -> Retrieval:
-        """The ``k`` best passages for ``question`` (after the earlier questions ``history``),
+    def search(self, question: str, history: Sequence[Turn] = (), *, k: int = 10, mode: Mode = "hybrid") -> Retrieval:
+        """The ``k`` best passages for ``question`` (after the earlier turns ``history``),
         the sentences to answer from, or why the articles don't answer. ``mode`` chooses the
         signals everything is decided by (ranking, the sentences to answer from, abstention):
         the model's vectors (dense), words (bm25), or both (hybrid)."""
-        query = self.understand(question, history, mode)
+        query = self.understand(question, history)
         uncovered = tuple(p for p in query.poses if p not in self._covered_family)
         covered = [p for p in query.poses if p not in uncovered]
         focus = self._focus(covered) if self.pose_focus and covered else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -19,8 +19,8 @@ import gradio as gr
 from . import feedback, render
 from .config import Settings, check_exposure
 from .errors import AssistantError
-from .pipeline import Assistant, Draft
-from .records import Answer
+from .pipeline import MAX_HISTORY, Assistant, Draft
+from .records import Answer, Turn
 
 log = logging.getLogger("assistant.ui")
 
@@ -51,7 +51,8 @@ a.cite {text-decoration: none; font-weight: 600;}
 History = list[dict[str, Any]]
 
 
-def _user_turns(history: History) -> list[str]:
+def _asked(history: History) -> list[str]:
+    """The questions the chat shows, as text."""
     turns = []
     for message in history:
         if message.get("role") == "user":
@@ -63,13 +64,25 @@ def _user_turns(history: History) -> list[str]:
     return turns
 
 
+def earlier_turns(history: History, turns: Sequence[Turn] | None) -> list[str | Turn]:
+    """The chat's earlier turns: the ones kept from its answers, as many as the chat shows
+    questions (a cleared chat keeps none). Questions the chat shows without a kept turn (a
+    client that sends its own history) are passed as text, for the assistant to work out."""
+    asked = _asked(history)
+    kept: list[str | Turn] = []
+    if asked:
+        kept.extend(list(turns or ())[-len(asked) :])
+    return [*asked[: len(asked) - len(kept)], *kept]
+
+
 def respond(
-    assistant: Assistant, message: str, history: History | None
+    assistant: Assistant, message: str, history: History | None, turns: Sequence[Turn] | None = None
 ) -> Iterator[tuple[History, str, Answer | None]]:
-    """Answer ``message`` given the chat so far; yields the growing chat, the sources panel and,
-    last, the finished answer (None while streaming or when the question could not be used)."""
+    """Answer ``message`` given the chat so far (``turns``: what the chat kept of its answers,
+    see :func:`earlier_turns`); yields the growing chat, the sources panel and, last, the
+    finished answer (None while streaming or when the question could not be used)."""
     history = list(history or [])
-    earlier = _user_turns(history)
+    earlier = earlier_turns(history, turns)
     shown = " ".join(str(message or "").split())[:SHOWN_QUESTION_CHARS] or "(empty)"
     history = [*history, {"role": "user", "content": render.text(shown)}]
     reply = {"role": "assistant", "content": ""}
@@ -120,6 +133,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             "each [n] opens its passage on the right."
         )
         answers = gr.State({})  # chat message index -> what was answered, for likes and dislikes
+        conversation = gr.State([])  # the chat's turns: each question and the poses its answer was about
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(
@@ -148,12 +162,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     gr.HTML(_coverage(assistant), elem_id="coverage")
         gr.Markdown(_status(assistant), elem_id="status")
 
-        def on_submit(message: str, history: History, answered: dict[int, Any]) -> Iterator[tuple[Any, ...]]:
+        def on_submit(
+            message: str, history: History, answered: dict[int, Any], turns: list[Turn]
+        ) -> Iterator[tuple[Any, ...]]:
             hidden = [gr.update(visible=False)] * SUGGESTION_SLOTS
-            for chat_value, panel, answer in respond(assistant, message, history):
+            kept = [t for t in earlier_turns(history, turns) if isinstance(t, Turn)]
+            for chat_value, panel, answer in respond(assistant, message, history, turns):
                 if answer is None:
-                    yield "", chat_value, panel, answered, *hidden
+                    yield "", chat_value, panel, answered, turns, *hidden
                     continue
+                turns = [*kept, assistant.turn(answer)][-MAX_HISTORY:]
                 answered = {
                     **answered,
                     len(chat_value) - 1: {
@@ -165,17 +183,17 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 shown = list(answer.suggestions)[:SUGGESTION_SLOTS]
                 updates = [gr.update(value=s, visible=True) for s in shown]
                 updates += [gr.update(visible=False)] * (SUGGESTION_SLOTS - len(shown))
-                yield "", chat_value, panel, answered, *updates
+                yield "", chat_value, panel, answered, turns, *updates
 
         # typed questions and clicked suggestions share one queue of CONCURRENCY workers
         answering: dict[str, Any] = {
-            "outputs": [question, chat, sources, answers, *slots],
+            "outputs": [question, chat, sources, answers, conversation, *slots],
             "concurrency_limit": CONCURRENCY,
             "concurrency_id": "answer",
         }
-        question.submit(on_submit, [question, chat, answers], api_name="ask", **answering)
+        question.submit(on_submit, [question, chat, answers, conversation], api_name="ask", **answering)
         for slot in slots:
-            slot.click(on_submit, [slot, chat, answers], api_visibility="private", **answering)
+            slot.click(on_submit, [slot, chat, answers, conversation], api_visibility="private", **answering)
 
         def on_vote(data: gr.LikeData, answered: dict[int, Any]) -> None:
             entry = answered.get(data.index if isinstance(data.index, int) else data.index[0])

@@ -48,6 +48,29 @@ def test_feedback_is_appended_as_json_lines(tmp_path) -> None:  # type: ignore[n
     assert rows[0]["citations"] == [{"n": 1, "article": "x"}] and rows[0]["time"]
 
 
+def test_the_chat_keeps_its_turns_and_a_cleared_chat_forgets_them() -> None:
+    from assistant.records import Turn
+    from assistant.ui import earlier_turns
+
+    chat = [{"role": "user", "content": "how do I do pyramid pose&#63;"}, {"role": "assistant", "content": "..."}]
+    kept = [Turn("old question", ("virasana",)), Turn("how do I do pyramid pose?", ("parsvottanasana",))]
+    assert earlier_turns(chat, kept) == [kept[-1]]  # the chat shows one question: its kept turn
+    assert earlier_turns([], kept) == []  # cleared
+    assert earlier_turns(chat, None) == ["how do I do pyramid pose?"]  # a client's own history, as text
+
+
+@pytest.mark.slow
+def test_a_follow_up_in_the_chat_is_about_what_the_last_answer_was_about(real_assistant: Assistant) -> None:
+    from assistant.records import Turn
+    from assistant.ui import respond
+
+    chat = [{"role": "user", "content": "what about the stretch?"}, {"role": "assistant", "content": "..."}]
+    for pose, words in [("parsvottanasana", "breaths"), ("virasana", "minute")]:
+        *_, answer = list(respond(real_assistant, "how long should I hold it?", chat, [Turn("x", (pose,))]))[-1]
+        assert answer is not None and answer.poses == (pose,)
+        assert words in answer.text.lower()
+
+
 @pytest.mark.slow
 def test_respond_shows_a_finished_answer_whole_with_links_sources_and_suggestions(real_assistant: Assistant) -> None:
     from assistant.ui import respond
