@@ -116,6 +116,7 @@ def build_index(
     articles = loaded.articles
     with store.build_lock(settings.index_dir):
         cleaned = tuple(store.clean(settings.index_dir))
+        store.crash_point("locked")
         lexicon = _corpus_lexicon(settings, articles)
         live, manifest = _live_state(settings)
         report = _changes(articles, manifest, loaded.skipped, cleaned)
@@ -139,6 +140,7 @@ def build_index(
         chunks = _chunk_all(articles, taught, lexicon, settings, embedder, reusable)
         old = _old_vectors(live, old_chunks) if reuse and reuse.vectors and live and old_chunks else None
         vectors, sentence_vectors, todo = _embed(chunks, embedder, old, progress)
+        store.crash_point("embedded")
         role_model = _role_model(live if fit and fit.roles else None, embedder)
         chunks = _with_roles(chunks, sentence_vectors, role_model)
         new_manifest = Manifest(
@@ -214,6 +216,7 @@ def _publish(
         write_generation(
             staging, chunks, vectors, sentence_vectors, lexicon, dict(manifest.dense), role_weights=role_model.weights
         )
+        store.crash_point("written")
         return store.commit(settings.index_dir, staging, manifest.dump())
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

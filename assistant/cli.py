@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -220,6 +221,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .pipeline import Assistant
 
     check_exposure(settings)  # before any work: a refused address should fail at once
+    says = logging.StreamHandler()  # what the running chat does (switching builds, errors), one line each
+    says.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    logging.getLogger("assistant").addHandler(says)
+    logging.getLogger("assistant").setLevel(logging.INFO)
     report = run_build(settings)
     if not report.up_to_date:
         print(f"index built: {report.articles} articles, {report.chunks} passages")

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import dense
+from . import dense, store
 from .lexical import LexicalIndex
 from .poses import Lexicon
 from .records import Chunk
@@ -97,6 +97,7 @@ def write_generation(
             }
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
     np.save(folder / VECTORS_FILE, vectors)
+    store.crash_point("writing")
     np.save(folder / SENTENCE_VECTORS_FILE, sentence_vectors)
     np.save(folder / SENTENCE_ROLES_FILE, role_bits(chunks))
     dense.save(dense.build(vectors, params), folder / DENSE_FILE)

@@ -131,26 +131,38 @@ class Assistant:
     def _watch(self, loaded: Loaded) -> None:
         """At most once a second, look at the index pointer; load a new build in the background."""
         now = time.monotonic()
-        if self._reloading or now - self._checked < RELOAD_CHECK_SECONDS:
-            return
-        self._checked = now
+        with self._lock:
+            if self._reloading or now - self._checked < RELOAD_CHECK_SECONDS:
+                return
+            self._checked = now
+            if not self._newer(loaded):
+                return
+            self._reloading = True
+        threading.Thread(target=self.reload, name="index-reload", daemon=True).start()
+
+    def _newer(self, loaded: Loaded) -> bool:
+        """A build newer than the loaded one is live."""
         try:
             live = store.current_generation(self.settings.index_dir)
         except AssistantError:
-            return
-        if live is None or live == loaded.generation:
-            return
-        self._reloading = True
-        threading.Thread(target=self._reload, name="index-reload", daemon=True).start()
+            return False
+        return live is not None and live != loaded.generation
 
-    def _reload(self) -> None:
+    def reload(self) -> bool:
+        """Switch to the live build now if it is newer than the loaded one (a running assistant
+        does this in the background after a build). A build that cannot be loaded is logged and
+        the loaded one kept: returns whether it switched."""
         try:
+            if self._loaded is not None and not self._newer(self._loaded):
+                return False
             fresh = self._load()
             with self._lock:
                 self._loaded = fresh
             log.info("switched to the index built at %s", fresh.index.manifest.created_at)
+            return True
         except AssistantError as error:  # a damaged or mismatched new build: keep serving the old one
             log.warning("not switching to the new index: %s", error)
+            return False
         finally:
             self._reloading = False
 

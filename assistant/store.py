@@ -97,7 +97,7 @@ def commit(index_dir: Path, staging: Path, manifest: dict[str, Any]) -> Path:
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
     _fsync_tree(staging)
     crash_point("staged")
-    name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    name = f"gen-{_number(index_dir) + 1:06d}-{uuid.uuid4().hex[:6]}"
     generation = index_dir / name
     staging.rename(generation)
     _fsync_dir(index_dir)
@@ -113,6 +113,18 @@ def commit(index_dir: Path, staging: Path, manifest: dict[str, Any]) -> Path:
     return generation
 
 
+def generation_number(path: Path) -> int:
+    """Generations are numbered in the order they were published: gen-000012-1a2b3c is the 12th
+    (0 for a name without a number, such as one written by an older version)."""
+    part = path.name.split("-")[1] if path.name.count("-") >= 2 else ""
+    return int(part) if part.isdigit() else 0
+
+
+def _number(index_dir: Path) -> int:
+    """The highest generation number in ``index_dir``."""
+    return max((generation_number(p) for p in index_dir.glob("gen-*")), default=0)
+
+
 def clean(index_dir: Path) -> list[str]:
     """Remove unfinished builds and generations older than the ones kept; returns what went."""
     if not index_dir.is_dir():
@@ -121,16 +133,12 @@ def clean(index_dir: Path) -> list[str]:
     keep: set[Path] = set()
     if live is not None and live.is_dir():
         older = sorted(
-            (
-                p
-                for p in index_dir.glob("gen-*")
-                if p.is_dir() and p != live and p.stat().st_mtime <= live.stat().st_mtime
-            ),
-            key=lambda p: p.stat().st_mtime,
+            (p for p in index_dir.glob("gen-*") if p.is_dir() and generation_number(p) < generation_number(live)),
+            key=generation_number,
         )
         keep = {live, *older[len(older) - (KEEP_GENERATIONS - 1) :]}
     removed = []
-    for path in index_dir.iterdir():
+    for path in sorted(index_dir.iterdir()):
         stale = path.name.startswith(".staging-") or path.name.startswith(f".{POINTER}.")
         if stale or (path.name.startswith("gen-") and path not in keep):
             if path.is_dir():
@@ -138,6 +146,7 @@ def clean(index_dir: Path) -> list[str]:
             else:
                 path.unlink(missing_ok=True)
             removed.append(path.name)
+            crash_point("cleaning")
     return removed
 
 

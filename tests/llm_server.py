@@ -19,7 +19,7 @@ class ChatServer(ThreadingHTTPServer):
         self.hang_seconds = 5.0  # at most; ``release`` ends every hang at once
         self.release = threading.Event()
         self.hanging = 0  # requests hanging right now
-        self._count = threading.Lock()
+        self._count = threading.Condition()
         self.reply = "Hold for 5-8 breaths [1]."
         self.requests: list[dict[str, Any]] = []
         self.headers_seen: list[dict[str, str]] = []
@@ -27,6 +27,13 @@ class ChatServer(ThreadingHTTPServer):
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # clients that give up (timeouts, refusals) are what these tests are about
+
+    def settle(self) -> None:
+        """End every hanging request and wait until none is left; later requests hang again."""
+        self.release.set()
+        with self._count:
+            self._count.wait_for(lambda: self.hanging == 0, timeout=60)
+        self.release.clear()
 
     @property
     def url(self) -> str:
@@ -99,6 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.release.wait(self.server.hang_seconds)
         with self.server._count:
             self.server.hanging -= 1
+            self.server._count.notify_all()
 
     def _status(self, code: int) -> None:
         data = b'{"error": {"message": "nope"}}'

@@ -1,6 +1,7 @@
 """The build around the model, with the fake embedder: incremental, atomic, reported."""
 
 import json
+import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from assistant.build import build_index
 from assistant.config import Settings
 from assistant.errors import CorpusError
 from assistant.index import Index
+from assistant.pipeline import Assistant
 
 from .conftest import FakeEmbedder
 
@@ -125,3 +127,28 @@ def test_an_article_teaches_the_poses_its_body_names_most() -> None:
     assert [p.id for p in taught_poses(article, lexicon)] == ["adho-mukha-svanasana"]
     equal = Article("two", "Two poses", body + " Child's pose again.", "", "two.txt", "1" * 64)
     assert {p.id for p in taught_poses(equal, lexicon)} == {"adho-mukha-svanasana", "balasana"}
+
+
+def test_a_running_assistant_switches_to_a_new_build_and_keeps_a_broken_one_out(
+    fake_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Hot reload without a server: what a running chat does in the background after a build."""
+    build(fake_settings, FakeEmbedder())
+    assistant = Assistant(fake_settings, embedder=FakeEmbedder())
+    question = "how long do I hold tree pose?"
+    assert "eleven slow breaths" not in assistant.ask(question).text
+    assert not assistant.reload()  # nothing newer
+    (fake_settings.corpus_dir / "tree.md").write_text("Tree Pose\n\nHold tree pose for eleven slow breaths.\n")
+    build(fake_settings, FakeEmbedder())
+    before = assistant.index
+    assert assistant.reload() and assistant.index is not before
+    assert "eleven slow breaths" in assistant.ask(question).text
+    (fake_settings.corpus_dir / "tree.md").write_text("Tree Pose\n\nHold tree pose for twelve slow breaths.\n")
+    build(fake_settings, FakeEmbedder())
+    live = store.current_generation(fake_settings.index_dir)
+    assert live is not None
+    (live / "vectors.npy").write_bytes(b"damaged")
+    with caplog.at_level(logging.WARNING, logger="assistant"):
+        assert not assistant.reload()
+    assert "not switching to the new index" in caplog.text
+    assert "eleven slow breaths" in assistant.ask(question).text  # still the last good build

@@ -3,6 +3,8 @@ numpy brute force, our BM25 accumulation against bm25s's own scoring."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -61,7 +63,9 @@ words = st.sampled_from("hero pose knee feet pain block towel hold breath pyrami
 @given(
     st.lists(st.lists(words, min_size=1, max_size=12), min_size=1, max_size=30), st.lists(words, min_size=1, max_size=6)
 )
-def test_bm25_scores_equal_bm25s_reference(docs: list[list[str]], query: list[str]) -> None:
+def test_our_fast_bm25_sum_equals_bm25s_own_scoring(docs: list[list[str]], query: list[str]) -> None:
+    """LexicalIndex.scores adds bm25s's precomputed postings itself, for speed; bm25s's own
+    (slower) scoring of the same index must agree."""
     index = LexicalIndex.build([" ".join(d) for d in docs])
     tokens = tokenize(" ".join(query))
     ours = index.scores(tokens)
@@ -74,6 +78,26 @@ def test_bm25_scores_equal_bm25s_reference(docs: list[list[str]], query: list[st
     assert np.allclose(ours, reference, atol=1e-5)
 
 
+def test_bm25_scores_equal_a_hand_computed_bm25() -> None:
+    """Lucene's BM25 (k1 = 1.2, b = 0.75) worked out by hand on three tiny passages:
+    idf = ln(1 + (N - df + 0.5) / (df + 0.5)), score = idf * tf / (tf + k1 * (1 - b + b * len / avglen))."""
+    texts = ["block block knee", "knee hold", "hold breath breath breath"]  # stems: block, knee, hold, breath
+    index = LexicalIndex.build(texts)
+    n, lengths, k1, b = 3, [3, 2, 4], 1.2, 0.75
+    avg = sum(lengths) / n
+
+    def bm25(tf: int, df: int, length: int) -> float:
+        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return idf * tf / (tf + k1 * (1 - b + b * length / avg))
+
+    expected = [bm25(1, 2, 3), bm25(1, 2, 2) + bm25(1, 2, 2), bm25(1, 2, 4)]  # query "knee hold"
+    assert np.allclose(index.scores(tokenize("knee hold")), expected, atol=1e-6)
+    expected_breath = [0.0, 0.0, bm25(3, 1, 4)]
+    assert np.allclose(index.scores(tokenize("breath")), expected_breath, atol=1e-6)
+    twice = index.scores(tokenize("block") * 2)  # a word given twice counts twice
+    assert np.allclose(twice, [2 * bm25(2, 1, 3), 0.0, 0.0], atol=1e-6)
+
+
 def test_bm25_from_tokens_equals_from_text() -> None:
     texts = ["Kneel and sit back.", "Hold for five breaths.", "Use a block under the hips."]
     a = LexicalIndex.build(texts)
@@ -83,14 +107,13 @@ def test_bm25_from_tokens_equals_from_text() -> None:
 
 
 @pytest.mark.slow
-def test_fast_embedder_agrees_with_plain_sentence_transformers() -> None:
+def test_fast_embedder_agrees_with_plain_sentence_transformers(real_settings) -> None:  # type: ignore[no-untyped-def]
     """The int8 ONNX path (the default here) against fp32 torch: same passages, near-same vectors,
     the same token limit."""
-    from assistant.config import load_settings
     from assistant.embedders import make_embedder
     from assistant.torch_embedder import SentenceTransformerEmbedder
 
-    settings = load_settings(env={})
+    settings = real_settings  # its exported model lives in the session's temporary index
     fast = make_embedder(settings.model, "int8", settings.models_dir)
     plain = SentenceTransformerEmbedder(settings.model, precision="fp32")
     texts = [

@@ -166,14 +166,14 @@ def test_every_endpoint_failure_falls_back_to_the_extractive_answer(
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             url = f"http://127.0.0.1:{s.getsockname()[1]}/v1"  # nothing listens here once closed
-    server.hang_seconds, server.hanging = 60.0, 0
-    server.release.clear()
+    server.hang_seconds = 60.0
+    server.settle()
     try:
         answer = llm_assistant(real_assistant, url, timeout=1.5).ask("how long do I hold pyramid pose?")
         if mode.startswith("hang"):
             assert server.hanging == 1  # the server still hangs: the client gave up on its own timeout
     finally:
-        server.release.set()
+        server.settle()
     expected = real_assistant.ask("how long do I hold pyramid pose?")
     assert answer.text == expected.text and answer.citations == expected.citations
     assert "showing the articles' own sentences" in answer.notice

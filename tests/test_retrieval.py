@@ -84,8 +84,9 @@ def test_follow_ups_keep_or_switch_the_pose(real_assistant: Assistant) -> None:
 
 
 @pytest.mark.slow
-def test_our_question_set_meets_the_retrieval_targets(real_settings, real_assistant: Assistant) -> None:  # type: ignore[no-untyped-def]
-    """The targets the held-out set is judged by, on our own set (a regression guard)."""
+def test_the_set_the_retrieval_was_tuned_on_still_meets_its_targets(real_settings, real_assistant: Assistant) -> None:  # type: ignore[no-untyped-def]
+    """A regression guard only: the thresholds were chosen on these questions, so passing here
+    proves nothing about new ones (the next test is about those)."""
     from assistant import evaluation as ev
     from assistant.corpus import load_corpus
 
@@ -95,6 +96,24 @@ def test_our_question_set_meets_the_retrieval_targets(real_settings, real_assist
     located = ev.locate(questions, {a.id: a.body for a in load_corpus(real_settings.corpus_dir).articles})
     m = ev.metrics(ev.run(questions, located, real_assistant.retrieve))
     assert m["hit@5"] >= 0.92 and m["recall@400t"] >= 0.90 and m["mrr@10"] >= 0.80 and m["abstain_accuracy"] >= 0.90, m
+
+
+@pytest.mark.slow
+def test_questions_written_after_the_tuning_find_their_key_facts(real_assistant: Assistant) -> None:
+    """eval/answers-holdout.jsonl was written after retrieval and composing were fixed: for nine
+    in ten of its answerable questions, every key fact is in the five passages retrieved."""
+    from assistant import answer_quality as aq
+    from assistant.text import fold
+
+    from .conftest import ROOT
+
+    questions = [q for q in aq.load(ROOT / "eval" / "answers-holdout.jsonl") if q.answerable]
+    found = 0
+    for q in questions:
+        r = real_assistant.retrieve(q.question, q.history)
+        top = fold(" ".join(" ".join(h.chunk.text.split()) for h in r.hits[:5]))
+        found += not r.abstain and all(any(fold(alt) in top for alt in fact) for fact in q.must)
+    assert found >= 0.9 * len(questions), f"{found} of {len(questions)}"
 
 
 @pytest.mark.slow
