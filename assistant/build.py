@@ -8,7 +8,6 @@ embedded again, and a no-op build returns before any model is loaded.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import shutil
 import time
 from collections import Counter
@@ -18,8 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import dense, roles, store
-from .chunking import chunk_text
+from . import dense, passages, roles, store
 from .config import Settings
 from .corpus import load_corpus
 from .embedding import Embedder
@@ -35,13 +33,8 @@ from .generation import (
 )
 from .manifest import ArticleEntry, Manifest, ModelInfo, chunker_settings
 from .model_files import model_signature
-from .poses import Lexicon, load_lexicon
+from .poses import Lexicon
 from .records import Article, Chunk, Pose, Skipped
-from .text import count_tokens
-
-#: an article without front matter or a pose in its title teaches the poses its body names most,
-#: counted in its first this many characters (a long article names its own pose early and often)
-POSE_COUNT_CHARS = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,24 +54,6 @@ class BuildReport:
     cleaned: tuple[str, ...] = field(default=())
 
 
-def taught_poses(article: Article, lexicon: Lexicon) -> tuple[Pose, ...]:
-    """The poses an article teaches: its front matter, else those its title names, else those
-    its body names most (at least twice, and at least three quarters as often as the most named
-    one: a class on downward dog that twice says 'rest in child's pose' does not teach it)."""
-    if article.poses:
-        return tuple(dict.fromkeys(lexicon.resolve(name) for name in article.poses))
-    named = lexicon.find(article.title)
-    if not named:
-        counts = Counter(m.pose for m in lexicon.mentions(article.body[:POSE_COUNT_CHARS]))
-        top = max(counts.values(), default=0)
-        named = tuple(p for p, n in counts.items() if n >= 2 and 4 * n >= 3 * top)
-    return tuple(lexicon.poses[p] for p in named)
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
 def _live_state(settings: Settings) -> tuple[Path | None, Manifest | None]:
     """The live generation and manifest if they can be reused; damaged ones are ignored."""
     try:
@@ -86,15 +61,6 @@ def _live_state(settings: Settings) -> tuple[Path | None, Manifest | None]:
         return live, Manifest.load(live)
     except (IndexMissingError, IndexCorruptError, IndexMismatchError):
         return None, None
-
-
-def _corpus_lexicon(settings: Settings, articles: tuple[Article, ...]) -> Lexicon:
-    """The lexicon with the poses it lacks: named in front matter, else in an article's title
-    (or often in its body)."""
-    base = load_lexicon(settings.corpus_dir)
-    extra = [base.resolve(name) for a in articles for name in a.poses]
-    extra += [p for a in articles if not a.poses for p in base.discover(a.title, a.body)]
-    return base.with_poses(extra)
 
 
 def build_index(
@@ -117,7 +83,7 @@ def build_index(
     with store.build_lock(settings.index_dir):
         cleaned = tuple(store.clean(settings.index_dir))
         store.crash_point("locked")
-        lexicon = _corpus_lexicon(settings, articles)
+        lexicon = passages.corpus_lexicon(settings, articles)
         live, manifest = _live_state(settings)
         report = _changes(articles, manifest, loaded.skipped, cleaned)
         if (
@@ -133,11 +99,11 @@ def build_index(
         fit = manifest.check(settings, lexicon=lexicon.fingerprint, model=embedder) if manifest else None
         reuse = fit if not force and live is not None else None  # what this build may take from the live one
         old_chunks = read_chunks(live / CHUNKS_FILE) if reuse and live else []
-        taught = _taught(articles, lexicon, manifest if reuse and reuse.poses else None)
-        reusable = _unchanged(old_chunks, manifest, articles) if reuse and reuse.passages else {}
+        taught = passages.taught(articles, lexicon, manifest if reuse and reuse.poses else None)
+        reusable = passages.unchanged(old_chunks, manifest, articles) if reuse and reuse.passages else {}
         if not (fit and fit.roles):  # another classifier: every sentence is tagged again
             reusable = {a: [replace(c, roles=()) for c in cs] for a, cs in reusable.items()}
-        chunks = _chunk_all(articles, taught, lexicon, settings, embedder, reusable)
+        chunks = passages.cut(articles, taught, lexicon, settings, embedder.fits, reusable)
         old = _old_vectors(live, old_chunks) if reuse and reuse.vectors and live and old_chunks else None
         vectors, sentence_vectors, todo = _embed(chunks, embedder, old, progress)
         store.crash_point("embedded")
@@ -221,71 +187,6 @@ def _publish(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-
-
-def _chunk_all(
-    articles: tuple[Article, ...],
-    taught: dict[str, tuple[Pose, ...]],
-    lexicon: Lexicon,
-    settings: Settings,
-    embedder: Embedder,
-    reusable: dict[str, list[Chunk]],
-) -> list[Chunk]:
-    chunks: list[Chunk] = []
-    for article in articles:
-        if article.id in reusable:
-            chunks.extend(reusable[article.id])
-            continue
-        pieces = chunk_text(
-            article.body,
-            target=settings.chunk_tokens,
-            max_tokens=settings.chunk_max_tokens,
-            count=count_tokens,
-            fits=embedder.fits,
-        )
-        article_poses = tuple(p.id for p in taught[article.id])
-        for piece in pieces:
-            text = article.body[piece.start : piece.end]
-            poses = tuple(dict.fromkeys([*article_poses, *lexicon.find(text)]))
-            chunks.append(
-                Chunk(
-                    article.id,
-                    piece.start,
-                    piece.end,
-                    text,
-                    count_tokens(text),
-                    piece.sentences,
-                    poses,
-                    digest=text_hash(text),
-                )
-            )
-    return chunks
-
-
-def _taught(articles: tuple[Article, ...], lexicon: Lexicon, manifest: Manifest | None) -> dict[str, tuple[Pose, ...]]:
-    """Each article's taught poses, reused from ``manifest`` (when given) for unchanged articles."""
-    old = manifest.articles if manifest else {}
-    out = {}
-    for a in articles:
-        before = old.get(a.id)
-        if before and before.sha256 == a.sha256 and all(p in lexicon.poses for p in before.poses):
-            out[a.id] = tuple(lexicon.poses[p] for p in before.poses)
-        else:
-            out[a.id] = taught_poses(a, lexicon)
-    return out
-
-
-def _unchanged(
-    old_chunks: list[Chunk], manifest: Manifest | None, articles: tuple[Article, ...]
-) -> dict[str, list[Chunk]]:
-    """The live index's passages of the articles that have not changed, by article."""
-    old = manifest.articles if manifest else {}
-    unchanged = {a.id for a in articles if a.id in old and old[a.id].sha256 == a.sha256}
-    out: dict[str, list[Chunk]] = {}
-    for chunk in old_chunks:
-        if chunk.article in unchanged:
-            out.setdefault(chunk.article, []).append(chunk)
-    return out
 
 
 def _role_model(live: Path | None, embedder: Embedder) -> roles.RoleModel:
