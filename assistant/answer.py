@@ -29,12 +29,13 @@ from .scoring import (
     Library,
     answers_anyway,
     candidates,
+    defining,
     describes,
     leans_back,
     usable,
     weak,
 )
-from .text import fold, tokenize
+from .text import tokenize
 
 #: sentences in an answer, by what the question asks for (a whole procedure gets more)
 MAX_SENTENCES = 3
@@ -194,26 +195,6 @@ def compare(ranked: Sequence[Candidate], library: Library, poses: Sequence[str])
             if best.span not in {o.span for o in chosen}:
                 chosen.append(best)
     return chosen
-
-
-_DEFINES = (
-    r"\b{t}\b,? (?:is|are|means|refers to|describes)\b",
-    r"\({t}\)",
-    r"\b{t} \(",
-    r"\b{t}, (?:the|a|an|which|meaning|also)\b",
-    r"\b(?:called|known as|named|meaning) (?:the |a |an )?{t}\b",
-)
-
-
-def defining(term: str, sentences: Sequence[Sentence]) -> list[Sentence]:
-    """The sentences that say what ``term`` is: '<term> is ...', '... (<term>)', '<term>, the ...'."""
-    t = re.escape(re.sub(r"^(?:the|a|an) ", "", _plain(term)))
-    patterns = [re.compile(p.format(t=t)) for p in _DEFINES]
-    return [s for s in sentences if any(p.search(_plain(s.text)) for p in patterns)]
-
-
-def _plain(text: str) -> str:
-    return " ".join(fold(text).split())
 
 
 def compose(retrieval: Retrieval, library: Library) -> Answer:

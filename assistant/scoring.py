@@ -229,6 +229,27 @@ def describes(text: str, names: Sequence[str]) -> bool:
     return bool(_DEICTIC.search(subject)) or any(fold(n) in subject for n in names if n)
 
 
+#: how an article says what a term is
+_DEFINES = (
+    r"\b{t}\b,? (?:is|are|means|refers to|describes)\b",
+    r"\({t}\)",
+    r"\b{t} \(",
+    r"\b{t}, (?:the|a|an|which|meaning|also)\b",
+    r"\b(?:called|known as|named|meaning) (?:the |a |an )?{t}\b",
+)
+
+
+def defining(term: str, sentences: Sequence[Sentence]) -> list[Sentence]:
+    """The sentences that say what ``term`` is: '<term> is ...', '... (<term>)', '<term>, the ...'."""
+    t = re.escape(re.sub(r"^(?:the|a|an) ", "", _plain(term)))
+    patterns = [re.compile(p.format(t=t)) for p in _DEFINES]
+    return [s for s in sentences if any(p.search(_plain(s.text)) for p in patterns)]
+
+
+def _plain(text: str) -> str:
+    return " ".join(fold(text).split())
+
+
 def weak(lead: Candidate, topic: str) -> bool:
     """A lead for a question that asks for no particular kind of sentence does not answer it when
     it is far in meaning (MIN_LEAD_COSINE) or about something else (:func:`answers_anyway`)."""

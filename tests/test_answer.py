@@ -7,14 +7,14 @@ from collections.abc import Iterable
 
 import pytest
 
-from assistant.answer import NOT_MEDICAL_ADVICE, compose, defining, wants_cautions
+from assistant.answer import NOT_MEDICAL_ADVICE, compose, wants_cautions
 from assistant.answer_quality import answer_sentences
 from assistant.intent import understand
 from assistant.pipeline import Assistant
 from assistant.query import Query
 from assistant.records import Chunk, Hit, Sentence
 from assistant.retrieval import Retrieval
-from assistant.scoring import describes
+from assistant.scoring import defining, describes
 
 # -- toy records: one article about one pose, each sentence with its role and match signals ----------
 
