@@ -181,10 +181,19 @@ class Assistant:
 
     # -- answering -------------------------------------------------------------------------------
     def retrieve(
-        self, question: str, history: Sequence[str | Turn] = (), *, k: int = HITS, mode: Mode | None = None
+        self,
+        question: str,
+        history: Sequence[str | Turn] = (),
+        *,
+        k: int = HITS,
+        mode: Mode | None = None,
+        retriever: Retriever | None = None,
     ) -> Retrieval:
-        """The retrieval alone (``mode``: dense, bm25 or hybrid; default the settings')."""
+        """The retrieval alone (``mode``: dense, bm25 or hybrid; default the settings').
+        ``retriever``: another one over the same index (eval/ablation.py measures variants)."""
         loaded = self.loaded()
+        if retriever is not None:
+            loaded = replace(loaded, retriever=retriever)
         mode = mode or self.settings.retriever
         return self._retrieve(loaded, question, self._turns(loaded, history, mode), k, mode)
 

@@ -64,12 +64,7 @@ def main() -> None:
     quality = {}
     for name, folder in (("fast", fast_dir), ("fp32", fp32_dir)):
         assistant = Assistant(settings.with_(index_dir=folder))
-
-        def search(q, assistant=assistant):  # type: ignore[no-untyped-def]
-            r = assistant.retrieve(q.question, q.history, k=10)
-            return [h.chunk for h in r.hits], bool(r.abstain)
-
-        quality[name] = ev.metrics(ev.run(questions, located, search))
+        quality[name] = ev.metrics(ev.run(questions, located, assistant.retrieve))
     emit(
         {
             "build_passages": len(texts),

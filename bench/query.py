@@ -140,7 +140,7 @@ def measure(size: int, queries: int) -> dict[str, float]:
         "peak_rss_mb": peak_rss_mb(),
     }  # before the exact-search copy made below for the recall figure
     if index.manifest.dense["type"] != "flat-ip":
-        exact = faiss.IndexFlatIP(index.dim)
+        exact = faiss.IndexFlatIP(index.manifest.model.dim)
         exact.add(np.ascontiguousarray(index.vectors, dtype=np.float32))
         recalls = []
         for q in questions:

@@ -43,7 +43,7 @@ def main() -> None:
     print(f"{'variant':<36}" + "".join(f"{n:>18}" for n in names))
     for label, (mode, switches) in VARIANTS.items():
         retriever = Retriever(base.index, base.encoder, **switches)
-        m = ev.metrics(ev.run(questions, located, partial(retriever.search, mode=mode)))
+        m = ev.metrics(ev.run(questions, located, partial(assistant.retrieve, mode=mode, retriever=retriever)))
         print(f"{label:<36}" + "".join(f"{m[n]:>18.3f}" for n in names))
 
 
