@@ -15,10 +15,12 @@ from typing import Any
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from . import feedback, render
 from .config import Settings, check_exposure
 from .errors import AssistantError
+from .guard import Guard, allowed_hosts
 from .pipeline import MAX_HISTORY, Assistant, Draft
 from .records import Answer, Turn
 
@@ -35,6 +37,8 @@ SUGGESTION_SLOTS = 3
 #: refuses at once ("busy, try again") instead of letting requests hang
 CONCURRENCY = 4
 QUEUE_SIZE = 64
+#: chats whose state (turns, votes) is kept; the oldest is dropped beyond that
+SESSIONS = 1000
 #: a question is echoed in the chat up to this many characters (a long paste is answered whole)
 SHOWN_QUESTION_CHARS = 500
 CSS = """
@@ -206,18 +210,24 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
 
 def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
-    """Start the server on loopback (or elsewhere only with ASSISTANT_AUTH); never a share link."""
+    """Start the server on loopback (or elsewhere only with ASSISTANT_AUTH); never a share link,
+    and nothing of Gradio's that reaches out or stores files (guard.py stands in front)."""
     auth = check_exposure(settings)
+    hosts = allowed_hosts(settings.host, login=auth is not None)
     return app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE).launch(
         server_name=settings.host,
         server_port=settings.port,
         share=False,  # never a public link
         auth=auth,
         show_error=False,
-        max_file_size=1,  # the chat takes no files: any upload is refused
+        max_file_size=1,  # the chat takes no files (the guard refuses the upload route too)
         enable_monitoring=False,
         mcp_server=False,
         pwa=False,
+        run_history=False,  # it would upload questions and answers with the host's Hugging Face token
+        footer_links=["api", "gradio"],
+        state_session_capacity=SESSIONS,
         css=CSS,
+        app_kwargs={"middleware": [Middleware(Guard, hosts=hosts)]},
         **kwargs,
     )

@@ -13,6 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 GUARD = Path(__file__).resolve().parent / "net_guard.py"
+#: each running app's folder, where the guard writes what it refused
+GUARD_LOGS: dict[int, Path] = {}
 
 
 def free_port() -> int:
@@ -36,6 +38,9 @@ def start_app(
         **os.environ,
         "ASSISTANT_FEEDBACK_PATH": str(tmp / "feedback.jsonl"),
         "NET_GUARD_LOG": str(tmp / "outside-connections.log"),
+        # the setting in which Gradio's run history would upload with the user's token
+        "HF_TOKEN": "hf_dummy_token_for_tests",
+        "HF_HUB_OFFLINE": "0",
         **(env or {}),
     }
     argv = [
@@ -53,6 +58,7 @@ def start_app(
     ]
     log = (tmp / "app.log").open("ab")
     proc = subprocess.Popen(argv, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    GUARD_LOGS[proc.pid] = tmp
     url = f"http://127.0.0.1:{port}/"
     if wait:
         wait_for(proc, url, tmp)
@@ -75,6 +81,14 @@ def wait_for(proc: subprocess.Popen[bytes], url: str, tmp: Path, timeout: float 
 
 
 def stop_app(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the app; fails when the network guard recorded any connection beyond loopback."""
+    _stop(proc)
+    tmp = GUARD_LOGS.pop(proc.pid, None)
+    outside = outside_connections(tmp) if tmp else []
+    assert not outside, f"the server tried to reach beyond loopback: {outside[:5]}"
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
         proc.wait(15)

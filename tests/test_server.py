@@ -27,7 +27,9 @@ def served(tmp_path_factory: pytest.TempPathFactory, real_settings) -> Iterator[
     corpus = tmp / "corpus"
     shutil.copytree(CORPUS, corpus)
     shutil.copytree(real_settings.index_dir, tmp / "index")
-    proc, url = start_app(tmp, corpus=corpus)
+    # a Hugging Face token and the hub allowed: what Gradio's run history would upload with
+    env = {"HF_TOKEN": "hf_dummy_token_for_tests", "HF_HUB_OFFLINE": "0", "GRADIO_TEMP_DIR": str(tmp / "gradio-tmp")}
+    proc, url = start_app(tmp, corpus=corpus, env=env)
     yield url, corpus, tmp
     stop_app(proc)
     assert not outside_connections(tmp), "the server tried to reach beyond loopback"
@@ -41,9 +43,10 @@ def ask(url: str, question: str) -> str:
     return " ".join(part.get("text", "") for part in content) if isinstance(content, list) else str(content)
 
 
-def get(url: str) -> tuple[int, bytes]:
+def get(url: str, *, method: str = "GET", data: bytes | None = None, **headers: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
-        with urllib.request.urlopen(url, timeout=10) as r:
+        with urllib.request.urlopen(request, timeout=30) as r:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
@@ -116,6 +119,10 @@ def test_a_rebuild_while_serving_switches_without_failed_requests(served) -> Non
         "/assets/..%2f..%2f..%2f..%2fetc%2fpasswd",
         "/gradio_api/file=CORPUS",
         "/gradio_api/file=INDEX",
+        "/gradio_api/file=https://example.com/x.png",  # fetched by the server, before
+        "/gradio_api/file=http://10.1.2.3/x.png",  # a private address: a DNS-over-HTTPS lookup, before
+        "/file=https://example.com/x.png",
+        "/gradio_api/file=//example.com/x.png",
     ],
 )
 def test_no_file_route_serves_anything_outside_the_app(served, path: str) -> None:  # type: ignore[no-untyped-def]
@@ -128,25 +135,48 @@ def test_no_file_route_serves_anything_outside_the_app(served, path: str) -> Non
     assert b"root:" not in body and b"Kneel down" not in body and b"gen-" not in body
 
 
-def test_uploads_are_refused(served) -> None:  # type: ignore[no-untyped-def]
-    url, *_ = served
+@pytest.mark.parametrize("size", [0, 1, 2048])
+@pytest.mark.parametrize("route", ["gradio_api/upload", "upload"])
+def test_uploads_are_refused_and_nothing_is_stored(served, size: int, route: str) -> None:  # type: ignore[no-untyped-def]
+    url, _, tmp = served
     boundary = "xyzboundary"
     body = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="a.txt"\r\n'
-        f"Content-Type: text/plain\r\n\r\n{'x' * 2048}\r\n--{boundary}--\r\n"
+        f"Content-Type: text/plain\r\n\r\n{'x' * size}\r\n--{boundary}--\r\n"
     ).encode()
-    request = urllib.request.Request(
-        url + "gradio_api/upload",
-        data=body,
-        method="POST",
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as r:
-            status = r.status
-    except urllib.error.HTTPError as e:
-        status = e.code
-    assert status == 413
+    kind = f"multipart/form-data; boundary={boundary}"
+    for origin in ({}, {"Origin": "https://evil.example"}):  # also from another site's page
+        status, _ = get(url + route, method="POST", data=body, **{"Content-Type": kind, **origin})
+        assert status in {403, 404, 405, 413}, status
+    stored = [p for p in (tmp / "gradio-tmp").rglob("*") if p.is_file()] if (tmp / "gradio-tmp").exists() else []
+    assert not stored
+
+
+@pytest.mark.parametrize(
+    "path", ["gradio_api/runs", "gradio_api/run-history/buckets", "gradio_api/runs/some-id", "gradio_api/mcp/sse"]
+)
+def test_run_history_and_other_unused_routes_are_gone(served, path: str) -> None:  # type: ignore[no-untyped-def]
+    url, *_ = served
+    assert get(url + path)[0] == 404
+    assert get(url + path, method="POST", data=b"{}", **{"Content-Type": "application/json"})[0] == 404
+
+
+def test_only_loopback_host_names_are_answered(served) -> None:  # type: ignore[no-untyped-def]
+    """A DNS-rebinding page reaches 127.0.0.1 under its own name; the server does not answer it."""
+    url, *_ = served
+    port = url.rstrip("/").rsplit(":", 1)[1]
+    for host in (f"evil.example:{port}", "evil.example", f"192.168.1.5:{port}", ""):
+        status, body = get(url + "gradio_api/info", Host=host)
+        assert status == 421 and b"named_endpoints" not in body, host
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", "localhost"):
+        assert get(url + "gradio_api/info", Host=host)[0] == 200, host
+
+
+def test_a_request_body_over_the_cap_is_refused(served) -> None:  # type: ignore[no-untyped-def]
+    url, *_ = served
+    big = b'{"data": ["' + b"x" * 2_000_000 + b'"]}'
+    status, body = get(url + "gradio_api/queue/join", method="POST", data=big, **{"Content-Type": "application/json"})
+    assert status == 413 and b"over 1,000,000 bytes" in body
 
 
 def test_only_the_chat_is_an_api(served) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,123 @@
+"""What the chat server lets in, checked before Gradio sees a request.
+
+Gradio serves more than this app needs, and some of it reaches out or writes: its file route
+fetches URLs, its upload route stores files, its run history uploads to the Hugging Face Hub.
+``Guard`` is a small ASGI middleware in front of the whole app: it answers only requests for
+a host name the server was started for (a DNS-rebinding page names its own), refuses those
+routes outright, and caps the size of a request body. Each refusal is a short JSON error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: loopback names a browser or client on this machine uses
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+#: the largest request body: a question (2,000 characters) and a long chat's history fit many
+#: times over; Gradio takes no files here
+MAX_BODY_BYTES = 1_000_000
+#: routes the chat never uses and that must not serve: files by path or URL, uploads, run
+#: history, the MCP server
+_REFUSED = ("/file=", "/upload", "/gradio_api/runs", "run-history", "/gradio_api/mcp", "/mcp")
+
+
+def host_name(header: str) -> str:
+    """The host of a Host header, without its port: 'localhost:7860' -> 'localhost',
+    '[::1]:7860' -> '::1'."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else ""
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def allowed_hosts(host: str, *, login: bool) -> frozenset[str] | None:
+    """The Host names to answer: loopback ones; with a login, also the address the server listens
+    on (None, any name, when it listens on all addresses: the login is then what protects it)."""
+    name = host.strip().strip("[]").lower()
+    if not login or name in LOOPBACK_HOSTS:
+        return LOOPBACK_HOSTS
+    if name in {"0.0.0.0", "::", ""}:
+        return None
+    return LOOPBACK_HOSTS | {name}
+
+
+def refused_route(path: str) -> bool:
+    return any(part in path for part in _REFUSED)
+
+
+class Guard:
+    """ASGI middleware: foreign Host headers (421), refused routes (404), oversized bodies (413)."""
+
+    def __init__(self, app: ASGIApp, *, hosts: Iterable[str] | None, max_body: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.hosts = None if hosts is None else frozenset(hosts)
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        if self.hosts is not None and host_name(headers.get("host", "")) not in self.hosts:
+            return await _refuse(scope, send, 421, "this server answers only to the address it was started on")
+        if refused_route(scope.get("path", "")):
+            return await _refuse(scope, send, 404, "not found")
+        if scope["type"] == "websocket":
+            return await self.app(scope, receive, send)
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body:
+            return await _refuse(scope, send, 413, f"the request is over {self.max_body:,} bytes")
+        if headers.get("transfer-encoding", "").lower() == "chunked" or (not length and scope.get("method") == "POST"):
+            body = await _read_body(receive, self.max_body)
+            if body is None:
+                return await _refuse(scope, send, 413, f"the request is over {self.max_body:,} bytes")
+            return await self.app(scope, _replay(body), send)
+        return await self.app(scope, receive, send)
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or None once it passes ``limit`` bytes."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(parts)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _refuse(scope: Scope, send: Send, status: int, message: str) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    body = json.dumps({"error": {"code": status, "message": message}}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
