@@ -19,6 +19,11 @@ from .records import Pose
 from .text import fold, word_spans, words
 
 LEXICON_FILE = "poses.yaml"
+#: limits on a corpus's own lexicon file (the bundled one has 76 poses, names under 60 characters)
+MAX_LEXICON_BYTES = 1_000_000
+MAX_POSES = 5_000
+MAX_ALIASES = 50
+MAX_NAME_CHARS = 200
 #: words before "pose" that describe a pose rather than name one ("a standing pose", "do gate pose")
 _NOT_A_NAME = frozenset(
     """
@@ -266,10 +271,16 @@ def _looks_like_name(word: str) -> bool:
 
 def _pose_from_dict(entry: dict[str, Any]) -> Pose:
     if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-        raise CorpusError(f"pose lexicon entry {entry!r} needs an 'id'; see assistant/data/poses.yaml")
+        raise CorpusError(f"pose lexicon entry {str(entry)[:80]!r} needs an 'id'; see assistant/data/poses.yaml")
     aliases = entry.get("aliases") or []
     if not isinstance(aliases, list):
-        raise CorpusError(f"pose {entry['id']!r}: 'aliases' must be a list of names")
+        raise CorpusError(f"pose {entry['id'][:80]!r}: 'aliases' must be a list of names")
+    names = [entry["id"], entry.get("english"), entry.get("sanskrit"), *aliases]
+    if len(aliases) > MAX_ALIASES or any(len(str(n or "")) > MAX_NAME_CHARS for n in names):
+        raise CorpusError(
+            f"pose {entry['id'][:80]!r} has names over {MAX_NAME_CHARS} characters or over {MAX_ALIASES} "
+            "aliases; a pose has a few short names"
+        )
     return Pose(
         id=entry["id"],
         english=str(entry.get("english") or entry["id"]),
@@ -280,13 +291,19 @@ def _pose_from_dict(entry: dict[str, Any]) -> Pose:
 
 
 def _read_entries(text: str, where: str) -> list[dict[str, Any]]:
+    """The lexicon's entries. YAML aliases (``*name``) are refused before anything is built: a few
+    hundred bytes of nested aliases expand to gigabytes."""
     try:
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.SafeLoader)):
+            raise CorpusError(f"{where} uses YAML aliases (*name); write each pose out in full")
         data = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         raise CorpusError(f"{where} is not valid YAML; fix it or remove it") from None
     entries = data.get("poses") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise CorpusError(f"{where} needs a top-level 'poses:' list; see assistant/data/poses.yaml")
+    if len(entries) > MAX_POSES:
+        raise CorpusError(f"{where} has over {MAX_POSES:,} poses; a pose lexicon is a few hundred")
     return entries
 
 
@@ -298,7 +315,7 @@ def load_lexicon(corpus_dir: Path | None = None) -> Lexicon:
     if local is not None and local.is_file():
         if corpus_dir is not None and not local.resolve().is_relative_to(corpus_dir.resolve()):
             raise CorpusError(f"{local} links outside the corpus folder; copy the file in instead")
-        if local.stat().st_size > 1_000_000:
+        if local.stat().st_size > MAX_LEXICON_BYTES:
             raise CorpusError(f"{local} is over 1 MB; a pose lexicon is a few hundred lines")
         try:
             text = local.read_text(encoding="utf-8")

@@ -1,5 +1,6 @@
 import pytest
 
+from assistant.errors import CorpusError
 from assistant.poses import Lexicon, edit_distance, load_lexicon
 
 
@@ -97,3 +98,27 @@ def test_blanking_names_and_one_word_names_of_taught_poses(lexicon: Lexicon) -> 
     assert lexicon.blank("walk me through pyramid pose", placeholder="<pose>") == "walk me through <pose>"
     heads = lexicon.head_words(["setu-bandha-sarvangasana", "balasana", "virasana"])
     assert heads == {"bridge": "setu-bandha-sarvangasana", "hero": "virasana"}  # 'child' is too common
+
+
+def test_a_lexicon_file_of_nested_aliases_is_refused_before_it_expands(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A few hundred bytes of YAML aliases, nested 9 deep and 9 wide, would expand to 9**9 names."""
+    lines = ['a0: &a0 "Hero Pose Hero Pose"']
+    lines += [f"a{d}: &a{d} [" + ", ".join([f"*a{d - 1}"] * 9) + "]" for d in range(1, 10)]
+    lines.append("poses:\n  - {id: bomb, english: Bomb, aliases: *a9}")
+    (tmp_path / "poses.yaml").write_text("\n".join(lines))
+    assert (tmp_path / "poses.yaml").stat().st_size < 600
+    with pytest.raises(CorpusError, match=r"uses YAML aliases \(\*name\); write each pose out in full"):
+        load_lexicon(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "{id: long, english: '" + "x" * 300 + "'}",
+        "{id: many, english: Many, aliases: [" + ", ".join(f"n{i}" for i in range(60)) + "]}",
+    ],
+)
+def test_a_lexicon_entry_with_huge_names_is_refused(tmp_path, entry: str) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "poses.yaml").write_text(f"poses:\n  - {entry}\n")
+    with pytest.raises(CorpusError, match="a pose has a few short names"):
+        load_lexicon(tmp_path)
