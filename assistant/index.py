@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
@@ -29,6 +32,33 @@ from .manifest import Manifest
 from .poses import Lexicon
 from .records import Pose, Sentence
 
+#: the vector files a loaded index maps, and their sizes: a running chat notices them changing
+MAPPED = (VECTORS_FILE, SENTENCE_VECTORS_FILE)
+
+
+def private_map(path: Path) -> np.ndarray:
+    """An ``.npy`` array memory-mapped from a private copy of ``path``.
+
+    A mapped file that someone truncates or overwrites kills the process on its next read
+    (SIGBUS); no build rewrites a generation in place, but a person or a sync tool might. So
+    the file is copied beside the generations and the copy mapped and unlinked at once: it is
+    this process's alone, stays out of the memory figures like any mapped file, and goes when
+    the process does. Where no copy can be written (a read-only index), the array is read
+    into memory instead. Plain ndarray views avoid numpy.memmap's per-slice overhead.
+    """
+    try:
+        fd, name = tempfile.mkstemp(prefix=store.SERVING_PREFIX, dir=path.parent.parent)
+    except OSError:
+        return np.load(path)
+    try:
+        with os.fdopen(fd, "wb") as copy, path.open("rb") as original:
+            shutil.copyfileobj(original, copy, 1 << 20)
+        return np.load(name, mmap_mode="r").view(np.ndarray)
+    except FileNotFoundError:  # a build cleaning up took the copy away: read the original instead
+        return np.load(path)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
 
 class Index:
     """Everything retrieval needs, read from one generation of ``index/``."""
@@ -38,14 +68,13 @@ class Index:
         self.manifest = manifest
         try:
             self.chunks = read_chunks(generation / CHUNKS_FILE)
-            # memory-mapped; plain ndarray views avoid numpy.memmap's per-slice overhead
-            self.vectors = np.load(generation / VECTORS_FILE, mmap_mode="r").view(np.ndarray)
+            self.vectors = private_map(generation / VECTORS_FILE)
             self.dense = dense.load(generation / DENSE_FILE, dict(manifest.dense))
             self.lexical = LexicalIndex.load(generation / LEXICAL_DIR, len(self.chunks))
             #: sentence level: vectors, FAISS and BM25 over every passage's sentences, in passage order
             self.first_sentence = first_sentence_rows(self.chunks)
             self.owner = np.repeat(np.arange(len(self.chunks)), np.diff(self.first_sentence))
-            self.sentence_vectors = np.load(generation / SENTENCE_VECTORS_FILE, mmap_mode="r").view(np.ndarray)
+            self.sentence_vectors = private_map(generation / SENTENCE_VECTORS_FILE)
             #: per sentence row, its roles as bits (bit i = roles.ROLES[i])
             self.role_mask = np.load(generation / SENTENCE_ROLES_FILE)
             self.sentence_lexical = LexicalIndex.load(generation / SENTENCE_LEXICAL_DIR, len(self.owner))

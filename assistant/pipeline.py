@@ -13,7 +13,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import llm, store, suggestions
@@ -23,7 +23,7 @@ from .config import Settings
 from .embedders import make_embedder
 from .embedding import Embedder
 from .errors import AssistantError, LLMError, QuestionError
-from .index import Index
+from .index import MAPPED, Index
 from .records import Answer, Turn
 from .retrieval import Retrieval, Retriever
 
@@ -62,6 +62,13 @@ def clean_question(text: object, *, max_chars: int) -> str:
     return text
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
+
+
 @dataclass(frozen=True, slots=True)
 class Loaded:
     """One loaded index with everything derived from it; replaced whole when a new build lands."""
@@ -69,6 +76,8 @@ class Loaded:
     generation: Path | None
     retriever: Retriever
     topics: dict[str, list[int]]  # pose id -> follow-up topics its passages cover
+    #: the sizes of the files its vectors were copied from, to notice them changed underneath
+    mapped: dict[Path, int] = field(default_factory=dict)
 
     @property
     def index(self) -> Index:
@@ -96,6 +105,7 @@ class Assistant:
         self._lock = threading.Lock()
         self._checked = 0.0
         self._reloading = False
+        self._warned = False  # about files changed under the loaded index
         if model is None and settings.llm_base_url:
             model = llm.ChatClient(
                 settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout
@@ -116,7 +126,8 @@ class Assistant:
             for p in index.covered
         }
         generation = None if index is self._fixed_index else index.generation
-        return Loaded(generation, Retriever(index, embedder), topics)
+        mapped = {index.generation / name: _size(index.generation / name) for name in MAPPED}
+        return Loaded(generation, Retriever(index, embedder), topics, mapped)
 
     def loaded(self) -> Loaded:
         """The current index (loading it on first use), switching to a newer build once it is ready."""
@@ -135,10 +146,23 @@ class Assistant:
             if self._reloading or now - self._checked < RELOAD_CHECK_SECONDS:
                 return
             self._checked = now
+            self._notice_changed_files(loaded)
             if not self._newer(loaded):
                 return
             self._reloading = True
         threading.Thread(target=self.reload, name="index-reload", daemon=True).start()
+
+    def _notice_changed_files(self, loaded: Loaded) -> None:
+        """Log once when the files of the loaded index change underneath it (the chat keeps
+        answering from its private copies, see index.private_map)."""
+        changed = [p.name for p, size in loaded.mapped.items() if _size(p) != size]
+        if changed and not self._warned:
+            self._warned = True
+            log.warning(
+                "index files %s changed under the running chat; still answering from the copy loaded "
+                "at start; run 'yoga-assistant build' to rebuild them",
+                ", ".join(changed),
+            )
 
     def _newer(self, loaded: Loaded) -> bool:
         """A build newer than the loaded one is live."""
@@ -158,6 +182,7 @@ class Assistant:
             fresh = self._load()
             with self._lock:
                 self._loaded = fresh
+                self._warned = False
             log.info("switched to the index built at %s", fresh.index.manifest.created_at)
             return True
         except AssistantError as error:  # a damaged or mismatched new build: keep serving the old one
@@ -165,6 +190,7 @@ class Assistant:
             return False
         finally:
             self._reloading = False
+        self._warned = False  # about files changed under the loaded index
 
     @property
     def embedder(self) -> Embedder:

@@ -27,6 +27,8 @@ from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, Ind
 FORMAT_VERSION = 3
 POINTER = "CURRENT"
 LOCK = ".lock"
+#: private copies of the vector files a running chat maps (unlinked as soon as mapped)
+SERVING_PREFIX = ".serving-"
 MANIFEST = "manifest.json"
 KEEP_GENERATIONS = 2  # the live one and the one before, for readers still using it
 BUILD_HINT = "run 'yoga-assistant build'"
@@ -139,7 +141,7 @@ def clean(index_dir: Path) -> list[str]:
         keep = {live, *older[len(older) - (KEEP_GENERATIONS - 1) :]}
     removed = []
     for path in sorted(index_dir.iterdir()):
-        stale = path.name.startswith(".staging-") or path.name.startswith(f".{POINTER}.")
+        stale = path.name.startswith((".staging-", f".{POINTER}.", SERVING_PREFIX))
         if stale or (path.name.startswith("gen-") and path not in keep):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
