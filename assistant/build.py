@@ -19,9 +19,9 @@ import numpy as np
 
 from . import dense, passages, roles, store
 from .config import Settings
-from .corpus import load_corpus
+from .corpus import CorpusLoad, load_corpus
 from .embedding import Embedder
-from .errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexMissingError
+from .errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError
 from .generation import (
     CHUNKS_FILE,
     ROLES_FILE,
@@ -79,54 +79,93 @@ def build_index(
         raise CorpusError(
             f"no usable articles in {settings.corpus_dir}" + (f" ({reasons})" if reasons else "; add .md or .txt files")
         )
+    try:
+        with store.build_lock(settings.index_dir):
+            return _build(settings, loaded, embedder_factory, force, progress, began)
+    except IndexWriteError:
+        # a read-only index that is up to date serves as it is
+        fresh = None if force else _if_fresh(settings, loaded, _live_state(settings), (), began)
+        if fresh is None:
+            raise
+        return fresh
+    except OSError as error:  # a full disk, a folder that went away: nothing was published
+        raise IndexWriteError(
+            f"cannot write the index in {settings.index_dir} ({error.strerror or error}); free some disk space "
+            "or fix its permissions, then build again; the live index is unchanged"
+        ) from None
+
+
+def _if_fresh(
+    settings: Settings,
+    loaded: CorpusLoad,
+    state: tuple[Path | None, Manifest | None],
+    cleaned: tuple[str, ...],
+    began: float,
+    lexicon: Lexicon | None = None,
+) -> BuildReport | None:
+    """The report of a build with nothing to do, when the live index fits the corpus and settings."""
+    live, manifest = state
+    if live is None or manifest is None:
+        return None
+    lexicon = lexicon or passages.corpus_lexicon(settings, loaded.articles)
+    if not manifest.check(settings, lexicon=lexicon.fingerprint, articles=loaded.articles).up_to_date:
+        return None
+    report = _changes(loaded.articles, manifest, loaded.skipped, cleaned)
+    seconds = time.perf_counter() - began
+    return replace(report, chunks=manifest.chunks, up_to_date=True, generation=live.name, seconds=seconds)
+
+
+def _build(
+    settings: Settings,
+    loaded: CorpusLoad,
+    embedder_factory: Callable[[], Embedder],
+    force: bool,
+    progress: Callable[[int], Callable[[int], None]] | None,
+    began: float,
+) -> BuildReport:
+    """The build itself, under the lock."""
     articles = loaded.articles
-    with store.build_lock(settings.index_dir):
-        cleaned = tuple(store.clean(settings.index_dir))
-        store.crash_point("locked")
-        lexicon = passages.corpus_lexicon(settings, articles)
-        live, manifest = _live_state(settings)
-        report = _changes(articles, manifest, loaded.skipped, cleaned)
-        if (
-            not force
-            and live
-            and manifest
-            and manifest.check(settings, lexicon=lexicon.fingerprint, articles=articles).up_to_date
-        ):
-            seconds = time.perf_counter() - began
-            return replace(report, chunks=manifest.chunks, up_to_date=True, generation=live.name, seconds=seconds)
-        embedder = embedder_factory()
-        fingerprint = tuple(embedder.fingerprint())
-        fit = manifest.check(settings, lexicon=lexicon.fingerprint, model=embedder) if manifest else None
-        reuse = fit if not force and live is not None else None  # what this build may take from the live one
-        old_chunks = read_chunks(live / CHUNKS_FILE) if reuse and live else []
-        taught = passages.taught(articles, lexicon, manifest if reuse and reuse.poses else None)
-        reusable = passages.unchanged(old_chunks, manifest, articles) if reuse and reuse.passages else {}
-        if not (fit and fit.roles):  # another classifier: every sentence is tagged again
-            reusable = {a: [replace(c, roles=()) for c in cs] for a, cs in reusable.items()}
-        chunks = passages.cut(articles, taught, lexicon, settings, embedder.fits, reusable)
-        old = _old_vectors(live, old_chunks) if reuse and reuse.vectors and live and old_chunks else None
-        vectors, sentence_vectors, todo = _embed(chunks, embedder, old, progress)
-        store.crash_point("embedded")
-        role_model = _role_model(live if fit and fit.roles else None, embedder)
-        chunks = _with_roles(chunks, sentence_vectors, role_model)
-        new_manifest = Manifest(
-            model=ModelInfo(
-                settings.model,
-                embedder.dim,
-                embedder.precision,
-                settings.precision,
-                fingerprint,
-                model_signature(settings.model),
-            ),
-            chunker=chunker_settings(settings),
-            lexicon=lexicon.fingerprint,
-            roles=roles.fingerprint(fingerprint),
-            dense=dense.choose_params(len(chunks)),
-            articles=_entries(articles, taught, chunks),
-            chunks=len(chunks),
-        )
-        generation = _publish(settings, chunks, vectors, sentence_vectors, lexicon, role_model, new_manifest)
-        store.clean(settings.index_dir)
+    cleaned = tuple(store.clean(settings.index_dir))
+    store.crash_point("locked")
+    live, manifest = _live_state(settings)
+    lexicon = passages.corpus_lexicon(settings, articles)
+    fresh = None if force else _if_fresh(settings, loaded, (live, manifest), cleaned, began, lexicon)
+    if fresh is not None:
+        return fresh
+    report = _changes(articles, manifest, loaded.skipped, cleaned)
+    embedder = embedder_factory()
+    fingerprint = tuple(embedder.fingerprint())
+    fit = manifest.check(settings, lexicon=lexicon.fingerprint, model=embedder) if manifest else None
+    reuse = fit if not force and live is not None else None  # what this build may take from the live one
+    old_chunks = read_chunks(live / CHUNKS_FILE) if reuse and live else []
+    taught = passages.taught(articles, lexicon, manifest if reuse and reuse.poses else None)
+    reusable = passages.unchanged(old_chunks, manifest, articles) if reuse and reuse.passages else {}
+    if not (fit and fit.roles):  # another classifier: every sentence is tagged again
+        reusable = {a: [replace(c, roles=()) for c in cs] for a, cs in reusable.items()}
+    chunks = passages.cut(articles, taught, lexicon, settings, embedder.fits, reusable)
+    old = _old_vectors(live, old_chunks) if reuse and reuse.vectors and live and old_chunks else None
+    vectors, sentence_vectors, todo = _embed(chunks, embedder, old, progress)
+    store.crash_point("embedded")
+    role_model = _role_model(live if fit and fit.roles else None, embedder)
+    chunks = _with_roles(chunks, sentence_vectors, role_model)
+    new_manifest = Manifest(
+        model=ModelInfo(
+            settings.model,
+            embedder.dim,
+            embedder.precision,
+            settings.precision,
+            fingerprint,
+            model_signature(settings.model),
+        ),
+        chunker=chunker_settings(settings),
+        lexicon=lexicon.fingerprint,
+        roles=roles.fingerprint(fingerprint),
+        dense=dense.choose_params(len(chunks)),
+        articles=_entries(articles, taught, chunks),
+        chunks=len(chunks),
+    )
+    generation = _publish(settings, chunks, vectors, sentence_vectors, lexicon, role_model, new_manifest)
+    store.clean(settings.index_dir)
     return replace(
         report,
         chunks=len(chunks),

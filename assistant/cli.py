@@ -99,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AssistantError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except OSError as error:  # a file or folder the system refused, named with what it said
+        where = f" {error.filename}" if error.filename else ""
+        print(f"error: cannot use{where}: {error.strerror or error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted; the index is unchanged", file=sys.stderr)
         return 130

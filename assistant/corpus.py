@@ -31,26 +31,36 @@ class CorpusLoad:
     skipped: tuple[Skipped, ...]
 
 
-def discover(root: Path) -> list[Path]:
-    """Article files under ``root`` in a stable order; hidden files and folders are ignored."""
+def discover(root: Path) -> tuple[list[Path], list[Skipped]]:
+    """Article files under ``root`` in a stable order (hidden files and folders are ignored),
+    and the folders that could not be read."""
     if not root.is_dir():
         raise CorpusError(f"corpus folder {root} does not exist; create it or pass --corpus DIR")
-    found = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
+    found: list[Path] = []
+    unreadable: list[Skipped] = []
+
+    def note(error: OSError) -> None:
+        folder = Path(error.filename or root)
+        rel = folder.relative_to(root).as_posix() if folder.is_relative_to(root) else str(folder)
+        unreadable.append(Skipped(rel + "/", f"folder cannot be read ({error.strerror or error}); fix its permissions"))
+
+    for folder, dirs, files in os.walk(root, onerror=note, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES:
                 found.append(Path(folder) / name)
-    return found
+    return found, unreadable
 
 
 def load_corpus(root: Path, *, strict: bool = False) -> CorpusLoad:
     """Every usable article under ``root``; with ``strict`` the first unusable file is an error."""
     articles: list[Article] = []
-    skipped: list[Skipped] = []
+    paths, skipped = discover(root)
+    if skipped and strict:
+        raise CorpusError(f"{skipped[0].path}: {skipped[0].reason} (build --strict stops at the first unusable file)")
     seen_ids: dict[str, str] = {}
     seen_text: dict[str, str] = {}
-    for path in discover(root):
+    for path in paths:
         rel = path.relative_to(root).as_posix()
         try:
             article = read_article(path, root)
@@ -73,15 +83,24 @@ def load_corpus(root: Path, *, strict: bool = False) -> CorpusLoad:
 def read_article(path: Path, root: Path) -> Article:
     """One article; raises ``ArticleError`` with a reason a person can act on."""
     rel = path.relative_to(root).as_posix()
-    real = path.resolve()
-    if not real.is_relative_to(root.resolve()):
-        raise ArticleError(rel, "links to a file outside the corpus folder; copy the file in instead")
-    if not real.is_file():
-        raise ArticleError(rel, "is not a regular file")
-    size = real.stat().st_size
-    if size > MAX_ARTICLE_BYTES:
-        raise ArticleError(rel, f"is {size / 1e6:.0f} MB, over the {MAX_ARTICLE_BYTES // 1_000_000} MB limit; split it")
-    raw = real.read_bytes()
+    try:
+        real = path.resolve()
+        if not real.is_relative_to(root.resolve()):
+            raise ArticleError(rel, "links to a file outside the corpus folder; copy the file in instead")
+        if not real.is_file():
+            raise ArticleError(rel, "is not a regular file")
+        size = real.stat().st_size
+        if size > MAX_ARTICLE_BYTES:
+            raise ArticleError(
+                rel, f"is {size / 1e6:.0f} MB, over the {MAX_ARTICLE_BYTES // 1_000_000} MB limit; split it"
+            )
+        raw = real.read_bytes()
+    except RuntimeError:  # Path.resolve on a link that points back at itself
+        raise ArticleError(rel, "is a symbolic link loop; remove the link") from None
+    except PermissionError:
+        raise ArticleError(rel, "cannot be read (permission denied); fix its permissions") from None
+    except OSError as error:
+        raise ArticleError(rel, f"cannot be read ({error.strerror or type(error).__name__})") from None
     text = decode(raw, rel)
     meta, body = split_front_matter(text, rel)
     body = body.strip()

@@ -53,7 +53,10 @@ def configure(index: faiss.Index, params: dict[str, Any]) -> None:
 
 
 def save(index: faiss.Index, path: Path) -> None:
-    faiss.write_index(index, str(path))
+    try:
+        faiss.write_index(index, str(path))
+    except RuntimeError as error:  # faiss reports a short write (a full disk) this way
+        raise OSError(f"could not write {path.name}: {str(error).splitlines()[0][:120]}") from None
 
 
 def load(path: Path, params: dict[str, Any]) -> faiss.Index:

@@ -119,11 +119,13 @@ class BatchEmbedder(ABC):
 
 
 class QueryCache:
-    """The vectors of the last ``size`` questions asked (a chat repeats and rephrases)."""
+    """The vectors of the latest questions asked (a chat repeats and rephrases), at most
+    ``size`` of them and ``max_bytes`` of questions and vectors together."""
 
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
+    def __init__(self, size: int = 512, max_bytes: int = 4_000_000) -> None:
+        self.size, self.max_bytes = size, max_bytes
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, text: str, compute: Callable[[str], np.ndarray]) -> np.ndarray:
@@ -132,9 +134,12 @@ class QueryCache:
         if vector is None:
             vector = compute(text)
             with self._lock:
-                self._vectors[text] = vector
-                if len(self._vectors) > self.size:
-                    self._vectors.popitem(last=False)
+                if text not in self._vectors:
+                    self._vectors[text] = vector
+                    self._bytes += len(text) + vector.nbytes
+                while len(self._vectors) > self.size or self._bytes > self.max_bytes:
+                    old, dropped = self._vectors.popitem(last=False)
+                    self._bytes -= len(old) + dropped.nbytes
         return vector
 
 

@@ -43,6 +43,10 @@ class IndexLockedError(AssistantError):
     """Another build holds the index lock."""
 
 
+class IndexWriteError(AssistantError):
+    """The index cannot be written (full disk, read-only or misnamed folder); the live one is unchanged."""
+
+
 class ModelError(AssistantError):
     """The embedding model cannot be loaded."""
 

@@ -19,7 +19,7 @@ from .answer import NOT_MEDICAL_ADVICE
 from .config import Retriever as Mode
 from .config import Settings
 from .corpus import load_corpus
-from .errors import QuestionError
+from .errors import ConfigError, QuestionError
 from .pipeline import Assistant
 from .records import Article
 
@@ -54,8 +54,7 @@ def eval_retrieval(
         out: dict[str, Any] = {"metrics": table[main_mode], "answers": answers, "questions": rows}
         if len(modes) > 1:
             out["compare"] = table
-        json_out.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"\nwrote {json_out}")
+        write_json(json_out, out)
     return 0
 
 
@@ -170,6 +169,15 @@ def eval_answers(settings: Settings, path: Path, *, json_out: Path | None = None
             }
             for g in graded
         ]
-        json_out.write_text(json.dumps({"metrics": m, "questions": rows}, indent=1, ensure_ascii=False) + "\n")
-        print(f"\nwrote {json_out}")
+        write_json(json_out, {"metrics": m, "questions": rows})
     return 0
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    try:
+        path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(
+            f"cannot write {path} ({error.strerror or error}); pass --json a file you can write"
+        ) from None
+    print(f"\nwrote {path}")

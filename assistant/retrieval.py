@@ -9,6 +9,7 @@ gathers the sentences an answer is composed from. docs/retrieval.md has the meas
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -30,6 +31,8 @@ SENTENCE_POOL = 5
 ROLE_POOL = 12
 #: sentences containing the term of a "what is X?" question
 TERM_POOL = 20
+#: pose combinations whose passage ids are remembered
+FOCUS_CACHE = 256
 
 
 class QueryEncoder(Protocol):
@@ -72,7 +75,7 @@ class Retriever:
         self.pose_focus, self.bridges, self.sentences, self.strip_names = pose_focus, bridges, sentences, strip_names
         covered = {p.id for p in index.covered}
         self._covered_family = {f for p in covered for f in index.lexicon.family(p)}
-        self._focus_cache: dict[frozenset[str], np.ndarray | None] = {}
+        self._focus_cache: OrderedDict[frozenset[str], np.ndarray | None] = OrderedDict()
         self._reader = QueryReader(
             index.lexicon, sorted(covered), bridges=bridges, strip_names=strip_names, known=index.lexical.knows
         )
@@ -89,10 +92,13 @@ class Retriever:
     def _focus(self, poses: Sequence[str]) -> np.ndarray | None:
         """Passage ids about ``poses`` (and their variants), or None when there are none."""
         family = frozenset(f for p in poses for f in self.index.lexicon.family(p))
-        if family not in self._focus_cache:
+        cache = self._focus_cache
+        if family not in cache:
             parts = [self.index.by_pose[p] for p in sorted(family) if p in self.index.by_pose]
-            self._focus_cache[family] = np.unique(np.concatenate(parts)) if parts else None
-        return self._focus_cache[family]
+            cache[family] = np.unique(np.concatenate(parts)) if parts else None
+            if len(cache) > FOCUS_CACHE:  # questions can name any combination of poses
+                cache.popitem(last=False)
+        return cache[family]
 
     # -- searching -----------------------------------------------------------------------------
     def search(self, question: str, history: Sequence[Turn] = (), *, k: int = 10, mode: Mode = "hybrid") -> Retrieval:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
+from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError, IndexWriteError
 
 FORMAT_VERSION = 3
 POINTER = "CURRENT"
@@ -102,14 +102,19 @@ def commit(index_dir: Path, staging: Path, manifest: dict[str, Any]) -> Path:
     name = f"gen-{_number(index_dir) + 1:06d}-{uuid.uuid4().hex[:6]}"
     generation = index_dir / name
     staging.rename(generation)
-    _fsync_dir(index_dir)
     pointer_tmp = index_dir / f".{POINTER}.{os.getpid()}.tmp"
-    with pointer_tmp.open("w", encoding="utf-8") as f:
-        f.write(name + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    crash_point("before-swap")
-    os.replace(pointer_tmp, index_dir / POINTER)  # the one atomic step that publishes the build
+    try:
+        _fsync_dir(index_dir)
+        with pointer_tmp.open("w", encoding="utf-8") as f:
+            f.write(name + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        crash_point("before-swap")
+        os.replace(pointer_tmp, index_dir / POINTER)  # the one atomic step that publishes the build
+    except BaseException:  # not published: leave nothing behind
+        pointer_tmp.unlink(missing_ok=True)
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
     crash_point("after-swap")
     _fsync_dir(index_dir)
     return generation
@@ -154,9 +159,17 @@ def clean(index_dir: Path) -> list[str]:
 
 @contextlib.contextmanager
 def build_lock(index_dir: Path, *, wait: float = 0.0) -> Iterator[None]:
-    """Hold the index's build lock; ``IndexLockedError`` if another build keeps it past ``wait`` s."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    """Hold the index's build lock; ``IndexLockedError`` if another build keeps it past ``wait`` s,
+    ``IndexWriteError`` when the folder cannot be written."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except (FileExistsError, NotADirectoryError):
+        raise IndexWriteError(f"{index_dir} is a file, not a folder; pass --index with a folder") from None
+    except OSError as error:
+        raise IndexWriteError(
+            f"cannot write to the index folder {index_dir} ({error.strerror}); fix its permissions or pass --index DIR"
+        ) from None
     try:
         deadline = time.monotonic() + wait
         while True:

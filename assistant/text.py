@@ -45,9 +45,22 @@ def straighten_quotes(text: str) -> str:
     return text.translate(_QUOTES)
 
 
-@lru_cache(maxsize=65536)
+#: texts up to this long are remembered by the word-level caches below (names, words, short
+#: sentences repeat; a long question rarely does): each cache stays under 65,536 x 64 characters
+CACHED_CHARS = 64
+
+
 def fold(text: str) -> str:
     """Lower-case, straight quotes, no diacritics: 'Vīrāsana' -> 'virasana'."""
+    return _fold_cached(text) if len(text) <= CACHED_CHARS else _fold(text)
+
+
+@lru_cache(maxsize=65536)
+def _fold_cached(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", straighten_quotes(text))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -169,8 +182,12 @@ STOPWORDS = frozenset(
 _stemmer = Stemmer.Stemmer("english")
 
 
-@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
+    return _stem_cached(word) if len(word) <= CACHED_CHARS else str(_stemmer.stemWord(word))
+
+
+@lru_cache(maxsize=65536)
+def _stem_cached(word: str) -> str:
     return str(_stemmer.stemWord(word))
 
 

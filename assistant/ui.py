@@ -39,6 +39,8 @@ CONCURRENCY = 4
 QUEUE_SIZE = 64
 #: chats whose state (turns, votes) is kept; the oldest is dropped beyond that
 SESSIONS = 1000
+#: the latest answers of a chat that can be voted on
+VOTABLE = 50
 #: a question is echoed in the chat up to this many characters (a long paste is answered whole)
 SHOWN_QUESTION_CHARS = 500
 CSS = """
@@ -177,7 +179,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     continue
                 turns = [*kept, assistant.turn(answer)][-MAX_HISTORY:]
                 answered = {
-                    **answered,
+                    **dict(list(answered.items())[-VOTABLE:]),
                     len(chat_value) - 1: {
                         "question": answer.question,
                         "answer": answer.text,

@@ -226,7 +226,7 @@ def test_vector_files_damaged_under_the_running_chat_do_not_kill_it(tmp_path: Pa
     proc, url = start_app(tmp_path)
     try:
         before = ask(url, "how long do I hold pyramid pose?")
-        live = (tmp_path / "index" / (tmp_path / "index" / "CURRENT").read_text().strip())
+        live = tmp_path / "index" / (tmp_path / "index" / "CURRENT").read_text().strip()
         with (live / "vectors.npy").open("r+b") as f:
             f.truncate(0)
         (live / "sentence-vectors.npy").write_bytes(b"overwritten")
