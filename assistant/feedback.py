@@ -1,18 +1,28 @@
-"""Likes and dislikes from the chat, appended to a local JSONL file (one line per vote)."""
+"""Likes and dislikes from the chat, appended to a local JSONL file (one line per vote).
+
+The chat records one vote per answer; the file stops growing at MAX_BYTES (a client could
+otherwise vote from endless new sessions), and says so once in the log.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 _lock = threading.Lock()
+#: the feedback file is not written beyond this size
+MAX_BYTES = 20_000_000
+log = logging.getLogger(__name__)
+_full: set[Path] = set()
 
 
-def record(path: Path, *, liked: bool, question: str, answer: str, citations: list[dict[str, Any]]) -> None:
-    """Append one vote; each line is written whole, so concurrent votes never interleave."""
+def record(path: Path, *, liked: bool, question: str, answer: str, citations: list[dict[str, Any]]) -> bool:
+    """Append one vote; each line is written whole, so concurrent votes never interleave.
+    False when the file is full (MAX_BYTES)."""
     entry = {
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "liked": liked,
@@ -22,5 +32,12 @@ def record(path: Path, *, liked: bool, question: str, answer: str, citations: li
     }
     line = json.dumps(entry, ensure_ascii=False) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _lock, path.open("a", encoding="utf-8") as f:
-        f.write(line)
+    with _lock:
+        if path.exists() and path.stat().st_size + len(line.encode()) > MAX_BYTES:
+            if path not in _full:
+                _full.add(path)
+                log.warning("%s has reached %d MB; further votes are not recorded", path, MAX_BYTES // 1_000_000)
+            return False
+        with path.open("a", encoding="utf-8") as f:
+            f.write(line)
+    return True

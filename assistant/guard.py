@@ -10,6 +10,8 @@ routes outright, and caps the size of a request body. Each refusal is a short JS
 from __future__ import annotations
 
 import json
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
@@ -53,13 +55,44 @@ def refused_route(path: str) -> bool:
     return any(part in path for part in _REFUSED)
 
 
+class Throttle:
+    """Repeated wrong passwords from one client: after FREE_FAILURES, each further attempt waits
+    twice as long as the one before (up to MAX_WAIT seconds); a right password clears it."""
+
+    FREE_FAILURES = 5
+    MAX_WAIT = 300.0
+    CLIENTS = 10_000  # clients remembered; the oldest is forgotten
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._failures: OrderedDict[str, tuple[int, float]] = OrderedDict()  # client -> (failures, blocked until)
+
+    def wait(self, client: str) -> float:
+        """Seconds the client must wait before trying again (0: it may try now)."""
+        _, until = self._failures.get(client, (0, 0.0))
+        return max(0.0, until - self.clock())
+
+    def record(self, client: str, ok: bool) -> None:
+        if ok:
+            self._failures.pop(client, None)
+            return
+        failures = self._failures.pop(client, (0, 0.0))[0] + 1
+        extra = failures - self.FREE_FAILURES
+        until = self.clock() + min(self.MAX_WAIT, 2.0**extra) if extra >= 0 else 0.0
+        self._failures[client] = (failures, until)
+        if len(self._failures) > self.CLIENTS:
+            self._failures.popitem(last=False)
+
+
 class Guard:
-    """ASGI middleware: foreign Host headers (421), refused routes (404), oversized bodies (413)."""
+    """ASGI middleware: foreign Host headers (421), refused routes (404), oversized bodies (413),
+    repeated wrong passwords (429)."""
 
     def __init__(self, app: ASGIApp, *, hosts: Iterable[str] | None, max_body: int = MAX_BODY_BYTES) -> None:
         self.app = app
         self.hosts = None if hosts is None else frozenset(hosts)
         self.max_body = max_body
+        self.logins = Throttle()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -71,6 +104,8 @@ class Guard:
             return await _refuse(scope, send, 404, "not found")
         if scope["type"] == "websocket":
             return await self.app(scope, receive, send)
+        if scope.get("path", "").rstrip("/").endswith("/login") and scope.get("method") == "POST":
+            return await self._login(scope, receive, send)
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_body:
             return await _refuse(scope, send, 413, f"the request is over {self.max_body:,} bytes")
@@ -80,6 +115,23 @@ class Guard:
                 return await _refuse(scope, send, 413, f"the request is over {self.max_body:,} bytes")
             return await self.app(scope, _replay(body), send)
         return await self.app(scope, receive, send)
+
+    async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = (scope.get("client") or ("?", 0))[0]
+        wait = self.logins.wait(client)
+        if wait > 0:
+            seconds = str(int(wait) + 1)
+            return await _refuse(scope, send, 429, f"too many wrong passwords; try again in {seconds} s", seconds)
+        status = 500
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, watch)
+        self.logins.record(client, ok=status < 400)
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
@@ -113,11 +165,13 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
-async def _refuse(scope: Scope, send: Send, status: int, message: str) -> None:
+async def _refuse(scope: Scope, send: Send, status: int, message: str, retry_after: str = "") -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008})
         return
     body = json.dumps({"error": {"code": status, "message": message}}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if retry_after:
+        headers.append((b"retry-after", retry_after.encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import traceback
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -201,20 +204,50 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         for slot in slots:
             slot.click(on_submit, [slot, chat, answers, conversation], api_visibility="private", **answering)
 
-        def on_vote(data: gr.LikeData, answered: dict[int, Any]) -> None:
-            entry = answered.get(data.index if isinstance(data.index, int) else data.index[0])
-            if entry is None or data.liked is None:
-                return
-            feedback.record(assistant.settings.feedback_path, liked=bool(data.liked), **entry)
+        def on_vote(data: gr.LikeData, answered: dict[int, Any]) -> dict[int, Any]:
+            return vote(assistant.settings.feedback_path, answered, data.index, data.liked)
 
-        chat.like(on_vote, [answers], None, api_visibility="private")
+        chat.like(on_vote, [answers], [answers], api_visibility="private")
     return app
+
+
+def vote(path: Path, answered: dict[int, Any], index: object, liked: object) -> dict[int, Any]:
+    """Record a like or dislike of one of the chat's answers, once per answer; returns the chat's
+    answers with that one marked voted."""
+    at = index if isinstance(index, int) else index[0] if isinstance(index, (list, tuple)) and index else None
+    entry = answered.get(at) if isinstance(at, int) else None
+    if not isinstance(at, int) or entry is None or liked is None or entry.get("voted"):
+        return answered
+    feedback.record(path, liked=bool(liked), **{k: v for k, v in entry.items() if k != "voted"})
+    return {**answered, at: {**entry, "voted": True}}
+
+
+def one_line_errors() -> None:
+    """Gradio prints a whole traceback for a request it cannot even read (a malformed chat sent
+    to the API): two such requests grew the log by megabytes. Each becomes one line instead."""
+    import gradio.queueing
+    import gradio.route_utils
+    import gradio.routes
+
+    class OneLine:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(traceback, name)
+
+        @staticmethod
+        def print_exc(*_: object, **__: object) -> None:
+            kind, error = sys.exc_info()[:2]
+            first = str(error).splitlines()[0][:200] if error is not None and str(error) else ""
+            log.warning("request failed: %s%s", kind.__name__ if kind else "error", f": {first}" if first else "")
+
+    for module in (gradio.queueing, gradio.route_utils, gradio.routes):
+        module.traceback = OneLine()  # type: ignore[attr-defined]
 
 
 def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
     """Start the server on loopback (or elsewhere only with ASSISTANT_AUTH); never a share link,
     and nothing of Gradio's that reaches out or stores files (guard.py stands in front)."""
     auth = check_exposure(settings)
+    one_line_errors()
     hosts = allowed_hosts(settings.host, login=auth is not None)
     return app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE).launch(
         server_name=settings.host,

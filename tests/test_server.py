@@ -215,6 +215,14 @@ def test_listening_beyond_loopback_needs_a_login(tmp_path: Path, real_settings) 
             Client(url, verbose=False).predict("hero?", [], api_name="/ask")
         chat = Client(url, auth=("yogi", "s3cret-word"), verbose=False).predict("hero pose?", [], api_name="/ask")[1]
         assert chat[-1]["role"] == "assistant"
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        guesses = [
+            get(url + "login", method="POST", data=f"username=yogi&password=guess{n}".encode(), **form)
+            for n in range(50)
+        ]
+        statuses = [status for status, _ in guesses]
+        assert statuses[:5] == [400] * 5 and statuses.count(400) <= 8  # then each further guess waits longer
+        assert statuses.count(429) >= 42 and b"too many wrong passwords" in guesses[-1][1]
     finally:
         stop_app(proc)
 
@@ -240,3 +248,25 @@ def test_vector_files_damaged_under_the_running_chat_do_not_kill_it(tmp_path: Pa
         assert not [p for p in (tmp_path / "index").iterdir() if p.name.startswith(".serving-")]
     finally:
         stop_app(proc)
+
+
+def test_a_malformed_chat_sent_to_the_api_is_one_line_in_the_log(served) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    url, _, tmp = served
+    log = tmp / "app.log"
+    before = log.read_text()
+    malformed = ["garbage", [["x"]], [{"role": "user"}], [{"content": 5}], {"a": 1}, [1, 2, 3]]
+    for history in malformed:
+        status, body = get(
+            url + "gradio_api/call/ask",
+            method="POST",
+            data=json.dumps({"data": ["hero pose?", history]}).encode(),
+            **{"Content-Type": "application/json"},
+        )
+        assert status == 200
+        status, events = get(url + f"gradio_api/call/ask/{json.loads(body)['event_id']}")
+        assert b"event: error" in events
+    grown = log.read_text()[len(before) :]
+    assert "Traceback" not in grown and grown.count("request failed: ValidationError") == len(malformed)
+    assert len(grown) < 200 * len(malformed)

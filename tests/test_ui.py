@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 
 import pytest
@@ -37,6 +38,22 @@ def test_answer_links_only_to_verified_citations_and_marks_unsupported() -> None
     assert '<a class="cite" href="#source-2-1"' in out
     assert "source-2-7" not in out and "&#91;7&#93;?" in out
     assert 'class="unsupported"' in out
+
+
+def test_each_answer_takes_one_vote_and_the_file_stops_at_its_cap(tmp_path, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+    from assistant.ui import vote
+
+    path = tmp_path / "feedback.jsonl"
+    answered = {1: {"question": "q", "answer": "a [1]", "citations": []}}
+    for _ in range(200):  # what a client calling the vote endpoint directly could send
+        answered = vote(path, answered, 1, True)
+    assert len(path.read_text().splitlines()) == 1
+    assert vote(path, answered, [7, 0], False) == answered and vote(path, answered, "x", True) == answered
+    monkeypatch.setattr(feedback, "MAX_BYTES", path.stat().st_size + 10)
+    with caplog.at_level(logging.WARNING, logger="assistant"):
+        for n in range(3):
+            assert not feedback.record(path, liked=True, question=f"q{n}", answer="a", citations=[])
+    assert len(path.read_text().splitlines()) == 1 and caplog.text.count("further votes are not recorded") == 1
 
 
 def test_feedback_is_appended_as_json_lines(tmp_path) -> None:  # type: ignore[no-untyped-def]
