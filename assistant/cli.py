@@ -6,6 +6,7 @@ Library errors (``AssistantError``) become one line on stderr and exit status 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -225,6 +226,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .pipeline import Assistant
 
     check_exposure(settings)  # before any work: a refused address should fail at once
+    _few_malloc_arenas()
     says = logging.StreamHandler()  # what the running chat does (switching builds, errors), one line each
     says.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
     logging.getLogger("assistant").addHandler(says)
@@ -239,3 +241,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     print(f"chat on http://{settings.host}:{settings.port}")
     launch(build_app(assistant), settings)
     return 0
+
+
+def _few_malloc_arenas() -> None:
+    """glibc gives each of the server's many threads its own malloc arena, and long unique
+    questions leave each one fragmented: two arenas keep the chat's memory flat (bench/memory.py).
+    Must run before the server starts its threads; elsewhere it does nothing."""
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX

@@ -40,8 +40,9 @@ SUGGESTION_SLOTS = 3
 #: refuses at once ("busy, try again") instead of letting requests hang
 CONCURRENCY = 4
 QUEUE_SIZE = 64
-#: chats whose state (turns, votes) is kept; the oldest is dropped beyond that
-SESSIONS = 1000
+#: chats whose state (turns, votes) is kept; the oldest is dropped beyond that (a chat on one
+#: machine has a handful; a client opening a session per question fills this and no more)
+SESSIONS = 100
 #: the latest answers of a chat that can be voted on
 VOTABLE = 50
 #: a question is echoed in the chat up to this many characters (a long paste is answered whole)

@@ -63,3 +63,31 @@ def test_speaker_labels_are_left_out_like_list_markers() -> None:
     text = "HOST: So, how long?\nANNA REYES: Five breaths. Then rest.\nQ: Is it safe?\nNote: keep going."
     got = [text[s:e] for s, e in sentence_spans(text)]
     assert got == ["So, how long?", "Five breaths.", "Then rest.", "Is it safe?", "Note: keep going."]
+
+
+def test_the_word_caches_keep_short_texts_only() -> None:
+    """Long unique questions used to fill fold's cache (about 545 MB after 10,000 of them)."""
+    import random
+    import string
+
+    from assistant import text
+
+    rng = random.Random(3)
+    before = (text._fold_cached.cache_info().currsize, text._stem_cached.cache_info().currsize)
+    for _ in range(300):
+        question = " ".join("".join(rng.choices(string.ascii_lowercase, k=1999)) for _ in range(1))
+        assert text.fold(question) == question and text.tokenize(question)
+    after = (text._fold_cached.cache_info().currsize, text._stem_cached.cache_info().currsize)
+    assert after == before
+    assert text.fold("Vīrāsana") == "virasana" and text._fold_cached.cache_info().currsize >= 1
+
+
+def test_the_question_cache_is_bounded_by_bytes_as_well_as_count() -> None:
+    import numpy as np
+
+    from assistant.embedding import QueryCache
+
+    cache = QueryCache(size=512, max_bytes=100_000)
+    for n in range(200):
+        cache.get(f"{n:04d}" + "x" * 1995, lambda t: np.zeros(384, dtype=np.float32))
+    assert cache._bytes <= 100_000 and len(cache._vectors) == 100_000 // (1999 + 1536)
