@@ -18,7 +18,7 @@ from assistant.corpus import load_corpus
 from assistant.errors import IndexWriteError
 from assistant.pipeline import Assistant
 
-from .conftest import FakeEmbedder
+from .conftest import ROOT, FakeEmbedder
 
 QUESTION = "how long do I hold pyramid pose?"
 NEW = "Tree Pose\n\nHold tree pose for eleven slow breaths.\n"
@@ -92,13 +92,15 @@ def test_an_up_to_date_index_in_a_read_only_folder_still_serves(
 
 
 def test_an_index_path_that_is_a_file_and_an_unwritable_json_path_are_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], real_settings: Settings
 ) -> None:
     (tmp_path / "a-file").write_text("x")
     assert main(["build", "--index", str(tmp_path / "a-file")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is a file, not a folder; pass --index with a folder" in err
-    assert main(["eval", "--answers", "eval/answers-holdout.jsonl", "--json", str(tmp_path / "no" / "x.json")]) == 1
+    built = ["--corpus", str(real_settings.corpus_dir), "--index", str(real_settings.index_dir)]
+    answers = str(ROOT / "eval" / "answers-holdout.jsonl")
+    assert main(["eval", "--answers", answers, *built, "--json", str(tmp_path / "no" / "x.json")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot write" in err and "pass --json a file you can write" in err
 
