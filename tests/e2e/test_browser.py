@@ -43,3 +43,23 @@ def test_feet_hurt_in_hero_then_a_follow_up(browser, app_url: str) -> None:  # t
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
     page.close()
+
+
+def test_a_page_the_user_visits_cannot_make_the_server_fetch_or_store(browser, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Any web page can send the browser to 127.0.0.1, with a link or a form: the file route must
+    fetch nothing (the session's guard log is checked when the app stops) and the upload route
+    store nothing."""
+    page = browser.new_page()
+    targets = [f"{app_url}gradio_api/file=https://example.com/{n}.png" for n in range(3)]
+    targets.append(f"{app_url}gradio_api/file=http://10.1.2.3/x.png")
+    for target in targets:
+        response = page.goto(target)
+        assert response is not None and response.status == 404, target
+    form = (
+        f'<form id="f" method="post" enctype="multipart/form-data" action="{app_url}gradio_api/upload">'
+        '<input type="hidden" name="files" value="x"></form>'
+    )
+    page.set_content(f"<html><body>{form}</body></html>")
+    with page.expect_navigation() as navigation:
+        page.evaluate("document.getElementById('f').submit()")
+    assert navigation.value is not None and navigation.value.status == 404
