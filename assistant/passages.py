@@ -14,8 +14,9 @@ from collections.abc import Callable
 
 from .chunking import chunk_text
 from .config import Settings
+from .lexicon_file import load_lexicon
 from .manifest import Manifest
-from .poses import Lexicon, load_lexicon
+from .poses import Lexicon
 from .records import Article, Chunk, Pose
 from .text import count_tokens
 

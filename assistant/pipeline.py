@@ -8,10 +8,8 @@ verified, falling back to the extractive answer on any failure.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,10 +22,10 @@ from .embedders import make_embedder
 from .embedding import Embedder
 from .errors import AssistantError, LLMError, QuestionError
 from .index import MAPPED, Index
+from .query import clean_question
 from .records import Answer, Turn
 from .retrieval import Retrieval, Retriever
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 MAX_HISTORY = 8
 #: how often a running assistant looks for a newer build
 RELOAD_CHECK_SECONDS = 1.0
@@ -44,22 +42,6 @@ class Draft:
     """Part of a model's reply while it streams: not yet verified, so shown without links."""
 
     text: str
-
-
-def clean_question(text: object, *, max_chars: int) -> str:
-    """The question as plain text, or ``QuestionError`` with what to do instead."""
-    if not isinstance(text, str):
-        raise QuestionError("the question must be text")
-    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become '?'
-    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text))
-    text = " ".join(text.split())
-    if not text:
-        raise QuestionError("the question is empty; type a question about a pose, e.g. 'how long do I hold hero pose?'")
-    if len(text) > max_chars:
-        raise QuestionError(f"the question is {len(text):,} characters; please keep it under {max_chars:,}")
-    if not any(c.isalnum() for c in text):
-        raise QuestionError("the question has no words; ask in words, e.g. 'what if my knees hurt in hero pose?'")
-    return text
 
 
 def _size(path: Path) -> int:

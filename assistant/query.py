@@ -2,12 +2,14 @@
 
 A pose the question names is handled by focusing on that pose's passages, so the text that
 ranks them is the question without the pose's name (its *topic*); colloquial words are
-bridged to the words articles use (data/expansions.yaml). Pure: needs only the pose lexicon.
+bridged to the words articles use (data/expansions.yaml). ``clean_question`` turns what
+was typed into text fit to read, or says why not. Pure: needs only the pose lexicon.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -15,6 +17,7 @@ from importlib import resources
 
 import yaml
 
+from .errors import QuestionError
 from .intent import ANSWERED_BY, Intent, understand
 from .poses import Lexicon, edit_distance
 from .text import stems, tokenize, words
@@ -207,3 +210,23 @@ class QueryReader:
             return []
         names = words(" ".join(self.lexicon.names(pose_id)).replace("-", " "))
         return [w for w in dict.fromkeys(names) if self._variant_word(pose_id, w) and tokenize(w)]
+
+
+#: control and invisible formatting characters, which no question needs
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def clean_question(text: object, *, max_chars: int) -> str:
+    """The question as plain text, or ``QuestionError`` with what to do instead."""
+    if not isinstance(text, str):
+        raise QuestionError("the question must be text")
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become '?'
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text))
+    text = " ".join(text.split())
+    if not text:
+        raise QuestionError("the question is empty; type a question about a pose, e.g. 'how long do I hold hero pose?'")
+    if len(text) > max_chars:
+        raise QuestionError(f"the question is {len(text):,} characters; please keep it under {max_chars:,}")
+    if not any(c.isalnum() for c in text):
+        raise QuestionError("the question has no words; ask in words, e.g. 'what if my knees hurt in hero pose?'")
+    return text

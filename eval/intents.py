@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from assistant.intent import understand
-from assistant.poses import load_lexicon
+from assistant.lexicon_file import load_lexicon
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -117,8 +117,8 @@ def test_chunk_records_point_at_exact_article_text(fake_settings: Settings) -> N
 
 
 def test_an_article_teaches_the_poses_its_body_names_most() -> None:
+    from assistant.lexicon_file import load_lexicon
     from assistant.passages import taught_poses
-    from assistant.poses import load_lexicon
     from assistant.records import Article
 
     lexicon = load_lexicon()

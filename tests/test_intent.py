@@ -7,7 +7,7 @@ import json
 import pytest
 
 from assistant.intent import ANSWERED_BY, KINDS, good_for, understand
-from assistant.poses import load_lexicon
+from assistant.lexicon_file import load_lexicon
 
 from .conftest import ROOT
 

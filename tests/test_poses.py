@@ -1,7 +1,8 @@
 import pytest
 
 from assistant.errors import CorpusError
-from assistant.poses import Lexicon, edit_distance, load_lexicon
+from assistant.lexicon_file import load_lexicon
+from assistant.poses import Lexicon, edit_distance
 
 
 @pytest.fixture(scope="module")

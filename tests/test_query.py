@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.poses import Lexicon, load_lexicon
+from assistant.lexicon_file import load_lexicon
+from assistant.poses import Lexicon
 from assistant.query import QueryReader
 
 
