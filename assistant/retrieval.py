@@ -117,11 +117,10 @@ class Retriever:
             return Retrieval(query, hits, "uncovered", uncovered)
         if query.unknown and not query.named:  # "gate pose": a pose no article teaches, nor the lexicon knows
             return Retrieval(query, hits, "uncovered", query.unknown)
-        terms = self._term_sentences(query) if scores.sentence_bm25 is not None else ()
         lexical = scores.passage_bm25 is not None
-        if not terms and off_topic(
-            self.index, query, hits, best, focus, lexical=lexical
-        ):  # "what is X?": answer decides
+        terms = self._term_sentences(query) if lexical else ()
+        # "what is X?" with X in the articles: whether an article says what X is decides
+        if not terms and off_topic(self.index, query, hits, best, focus, lexical=lexical):
             return Retrieval(query, hits, "off-topic")
         sentences = self._sentences(query, scores, hits, focus)
         return Retrieval(query, hits, sentences=sentences, term_sentences=terms)
@@ -129,9 +128,8 @@ class Retriever:
     def _scores(self, query: Query, mode: Mode) -> Scores:
         """The question's vector (not in bm25 mode) and BM25 scores (not in dense mode)."""
         vector = None
-        if (
-            mode != "bm25"
-        ):  # the topic ranks a pose's passages; with nothing left in it ("what is <pose>?") the question does
+        # the topic ranks a pose's passages; with nothing left in it ("what is <pose>?") the question does
+        if mode != "bm25":
             vector = self.encoder.encode_query(query.topic if key_words(query.topic) else query.question)
         if mode == "dense":
             return Scores(vector, None, None)
