@@ -43,8 +43,8 @@ def private_map(path: Path) -> np.ndarray:
     (SIGBUS); no build rewrites a generation in place, but a person or a sync tool might. So
     the file is copied beside the generations and the copy mapped and unlinked at once: it is
     this process's alone, stays out of the memory figures like any mapped file, and goes when
-    the process does. Where no copy can be written (a read-only index), the array is read
-    into memory instead. Plain ndarray views avoid numpy.memmap's per-slice overhead.
+    the process does. Where no copy can be written (a read-only index, a full disk), the array
+    is read into memory instead. Plain ndarray views avoid numpy.memmap's per-slice overhead.
     """
     try:
         fd, name = tempfile.mkstemp(prefix=store.SERVING_PREFIX, dir=path.parent.parent)
@@ -54,7 +54,7 @@ def private_map(path: Path) -> np.ndarray:
         with os.fdopen(fd, "wb") as copy, path.open("rb") as original:
             shutil.copyfileobj(original, copy, 1 << 20)
         return np.load(name, mmap_mode="r").view(np.ndarray)
-    except FileNotFoundError:  # a build cleaning up took the copy away: read the original instead
+    except OSError:  # no room for the copy, or a build cleaning up took it away: read the original
         return np.load(path)
     finally:
         Path(name).unlink(missing_ok=True)
