@@ -57,8 +57,8 @@ class BuildReport:
 def _live_state(settings: Settings) -> tuple[Path | None, Manifest | None]:
     """The live generation and manifest if they can be reused; damaged ones are ignored."""
     try:
-        live, _ = store.open_generation(settings.index_dir)
-        return live, Manifest.load(live)
+        live, raw = store.open_generation(settings.index_dir)
+        return live, Manifest.from_dict(raw, live)
     except (IndexMissingError, IndexCorruptError, IndexMismatchError):
         return None, None
 

@@ -32,8 +32,15 @@ from .manifest import Manifest
 from .poses import Lexicon
 from .records import Pose, Sentence
 
-#: the vector files a loaded index maps, and their sizes: a running chat notices them changing
+#: the vector files a loaded index maps private copies of (see private_map)
 MAPPED = (VECTORS_FILE, SENTENCE_VECTORS_FILE)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
 
 
 def private_map(path: Path) -> np.ndarray:
@@ -75,6 +82,8 @@ class Index:
             self.first_sentence = first_sentence_rows(self.chunks)
             self.owner = np.repeat(np.arange(len(self.chunks)), np.diff(self.first_sentence))
             self.sentence_vectors = private_map(generation / SENTENCE_VECTORS_FILE)
+            #: the sizes of the files those copies came from, to notice them changed underneath
+            self._copied = {name: _size(generation / name) for name in MAPPED}
             #: per sentence row, its roles as bits (bit i = roles.ROLES[i])
             self.role_mask = np.load(generation / SENTENCE_ROLES_FILE)
             self.sentence_lexical = LexicalIndex.load(generation / SENTENCE_LEXICAL_DIR, len(self.owner))
@@ -101,6 +110,10 @@ class Index:
         manifest = Manifest.from_dict(raw, generation)
         manifest.require(settings)
         return cls(generation, manifest)
+
+    def changed_files(self) -> list[str]:
+        """The mapped vector files whose size is not what it was when they were copied."""
+        return [name for name, size in self._copied.items() if _size(self.generation / name) != size]
 
     @cached_property
     def covered(self) -> tuple[Pose, ...]:

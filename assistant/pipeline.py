@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import llm, store, suggestions
@@ -21,7 +21,7 @@ from .config import Settings
 from .embedders import make_embedder
 from .embedding import Embedder
 from .errors import AssistantError, LLMError, QuestionError
-from .index import MAPPED, Index
+from .index import Index
 from .query import clean_question
 from .records import Answer, Turn
 from .retrieval import Retrieval, Retriever
@@ -44,13 +44,6 @@ class Draft:
     text: str
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return -1
-
-
 @dataclass(frozen=True, slots=True)
 class Loaded:
     """One loaded index with everything derived from it; replaced whole when a new build lands."""
@@ -58,8 +51,6 @@ class Loaded:
     generation: Path | None
     retriever: Retriever
     topics: dict[str, list[int]]  # pose id -> follow-up topics its passages cover
-    #: the sizes of the files its vectors were copied from, to notice them changed underneath
-    mapped: dict[Path, int] = field(default_factory=dict)
 
     @property
     def index(self) -> Index:
@@ -108,8 +99,7 @@ class Assistant:
             for p in index.covered
         }
         generation = None if index is self._fixed_index else index.generation
-        mapped = {index.generation / name: _size(index.generation / name) for name in MAPPED}
-        return Loaded(generation, Retriever(index, embedder), topics, mapped)
+        return Loaded(generation, Retriever(index, embedder), topics)
 
     def loaded(self) -> Loaded:
         """The current index (loading it on first use), switching to a newer build once it is ready."""
@@ -137,7 +127,7 @@ class Assistant:
     def _notice_changed_files(self, loaded: Loaded) -> None:
         """Log once when the files of the loaded index change underneath it (the chat keeps
         answering from its private copies, see index.private_map)."""
-        changed = [p.name for p, size in loaded.mapped.items() if _size(p) != size]
+        changed = loaded.index.changed_files()
         if changed and not self._warned:
             self._warned = True
             log.warning(
