@@ -30,7 +30,8 @@ _QUOTES = str.maketrans(
     }
 )
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
-_LIST_MARKER = re.compile(r"[ \t]*(?:[•·▪►◦‣*+\-–—][ \t]+|\d{1,3}[.)][ \t]+|[a-zA-Z][.)][ \t]+(?=[A-Z]))?")
+#: what opens a line but is not its text: a list marker, or a Markdown heading's '#'s
+_LIST_MARKER = re.compile(r"[ \t]*(?:#{1,6}[ \t]+|[•·▪►◦‣*+\-–—][ \t]+|\d{1,3}[.)][ \t]+|[a-zA-Z][.)][ \t]+(?=[A-Z]))?")
 #: who speaks, in a transcript or an FAQ: "HOST: ", "ANNA REYES: ", "Q: ", "A: "
 _SPEAKER = re.compile(r"(?:[A-Z][A-Z'’.\-]{1,20}(?: [A-Z][A-Z'’.\-]{1,20}){0,2}|Q|A):[ \t]+")
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a capital, digit or quote.
@@ -105,8 +106,8 @@ def collapse_for_match(text: str) -> tuple[str, list[int]]:
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """``[start, end)`` of each sentence, list markers, speaker labels and surrounding whitespace
-    left out.
+    """``[start, end)`` of each sentence, list markers, heading marks, speaker labels and
+    surrounding whitespace left out.
 
     Every line break ends a sentence (articles use lines for headings and list items);
     inside a line, a sentence ends at terminal punctuation followed by a capital or digit,
