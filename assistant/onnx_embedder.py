@@ -7,6 +7,7 @@ cosine 0.993 to its vectors (docs/benchmarks.md has the measurements).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import warnings
@@ -63,7 +64,14 @@ def export(model: str, target: Path) -> Path:
                 opset_version=17,
                 dynamo=False,
             )
-            quantize_dynamic(str(plain), str(quantised), weight_type=QuantType.QInt8, per_channel=True)
+            # the quantiser warns through the root logger, which would otherwise configure logging
+            # for the whole process (every library's debug lines on stderr from then on)
+            quiet = logging.NullHandler()
+            logging.getLogger().addHandler(quiet)
+            try:
+                quantize_dynamic(str(plain), str(quantised), weight_type=QuantType.QInt8, per_channel=True)
+            finally:
+                logging.getLogger().removeHandler(quiet)
         os.replace(quantised, target)
     finally:
         plain.unlink(missing_ok=True)
