@@ -19,6 +19,7 @@ from .config import Settings, check_exposure, load_settings
 from .errors import AssistantError, ConfigError, QuestionError
 
 EXAMPLES = """examples:
+  yoga-assistant add ~/Downloads/bridge-pose.html notes/camel.pdf --build
   yoga-assistant build
   yoga-assistant ask "what if my feet hurt in Hero?"
   yoga-assistant ask "how long should I hold it?" --history "how do I do pyramid pose?"
@@ -48,6 +49,16 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    d = sub.add_parser(
+        "add", parents=[common], help="turn saved web pages, PDFs and pasted text into articles in the corpus"
+    )
+    d.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_DIR", help=".html, .htm, .pdf, .txt or .md files")
+    d.add_argument("--title", help="the article's title (default: from the page, or its first line)")
+    d.add_argument("--source", help="where it came from (default: the page's address, or the file name)")
+    d.add_argument("--poses", help='the poses it teaches, comma separated: "Hero Pose (Virasana), Reclining Hero Pose"')
+    d.add_argument("--dry-run", action="store_true", help="show what would be kept and removed; write nothing")
+    d.add_argument("--build", action="store_true", help="update the index afterwards")
 
     b = sub.add_parser("build", parents=[common], help="build or update the index from the articles")
     b.add_argument("--strict", action="store_true", help="fail on the first unusable article instead of skipping it")
@@ -95,7 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
         )
-        handler = {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve}[args.command]
+        handler = {"add": cmd_add, "build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve}[
+            args.command
+        ]
         return handler(args, settings)
     except AssistantError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -109,6 +122,55 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+# -- add ----------------------------------------------------------------------------------------
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from .adding import duplicate_of, existing, inputs, prepare, remember, write
+    from .errors import InputError
+    from .lexicon_file import load_lexicon
+
+    poses = [p.strip() for p in (args.poses or "").split(",") if p.strip()]
+    files, refused, ignored = inputs(args.paths)
+    for error in refused:
+        print(f"refused {error}", file=sys.stderr)
+    if len(files) > 1 and (args.title or args.source):
+        raise ConfigError("--title and --source name one article; give them with one file")
+    lexicon = load_lexicon(settings.corpus_dir)
+    held = existing(settings.corpus_dir) if settings.corpus_dir.is_dir() else {}
+    added = 0
+    for path, shown in files:
+        try:
+            draft = prepare(path, shown, lexicon, title=args.title, source=args.source, poses=poses)
+            same = duplicate_of(draft, held)
+            if same:
+                raise InputError(shown, f"is already in the corpus as {same}; not added again")
+        except InputError as error:
+            refused.append(error)
+            print(f"refused {error}", file=sys.stderr)
+            continue
+        if args.dry_run:
+            where = settings.corpus_dir / draft.name
+        else:
+            where = write(draft, settings.corpus_dir)
+            remember(draft, where.relative_to(settings.corpus_dir).as_posix(), held)
+        added += 1
+        removed_words = sum(len(r.text.split()) for r in draft.removed)
+        print(f'{"would add" if args.dry_run else "added"} {where}: "{draft.title}" (from {draft.kind} {shown})')
+        print(f"  kept {draft.kept_words:,} words; removed {removed_words:,} words of web furniture")
+        found = ", ".join(p.label for p in draft.poses) or "none found"
+        fix = "; correct them with --poses if wrong" if draft.poses_from == "found in the text" else ""
+        print(f"  poses: {found} ({draft.poses_from}{fix})")
+        if args.dry_run:
+            for r in draft.removed:
+                print(f"  removed [{r.kind}] {r.text}")
+    if ignored:
+        print(f"passed over {ignored} files of other kinds", file=sys.stderr)
+    if added and not args.dry_run:
+        if args.build:
+            return cmd_build(argparse.Namespace(strict=False, force=False), settings) or (1 if refused else 0)
+        print(f"run 'yoga-assistant build' to index {'it' if added == 1 else 'them'}")
+    return 1 if refused else 0
 
 
 # -- build ----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from .errors import ArticleError, CorpusError
 from .records import Article, Skipped
 
 SUFFIXES = frozenset({".md", ".markdown", ".txt"})
+#: files that hold an article but must be converted first (yoga-assistant add)
+CONVERTIBLE = frozenset({".html", ".htm", ".xhtml", ".pdf"})
 MAX_ARTICLE_BYTES = 5_000_000
 MAX_FRONT_MATTER_CHARS = 20_000
 MAX_TITLE_CHARS = 200
@@ -33,23 +36,31 @@ class CorpusLoad:
 
 def discover(root: Path) -> tuple[list[Path], list[Skipped]]:
     """Article files under ``root`` in a stable order (hidden files and folders are ignored),
-    and the folders that could not be read."""
+    and what was passed over: folders that could not be read, and web pages and PDFs, which
+    ``yoga-assistant add`` turns into articles."""
     if not root.is_dir():
         raise CorpusError(f"corpus folder {root} does not exist; create it or pass --corpus DIR")
     found: list[Path] = []
-    unreadable: list[Skipped] = []
+    passed: list[Skipped] = []
 
     def note(error: OSError) -> None:
         folder = Path(error.filename or root)
         rel = folder.relative_to(root).as_posix() if folder.is_relative_to(root) else str(folder)
-        unreadable.append(Skipped(rel + "/", f"folder cannot be read ({error.strerror or error}); fix its permissions"))
+        passed.append(Skipped(rel + "/", f"folder cannot be read ({error.strerror or error}); fix its permissions"))
 
     for folder, dirs, files in os.walk(root, onerror=note, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES:
+            suffix = Path(name).suffix.lower()
+            if name.startswith("."):
+                continue
+            if suffix in SUFFIXES:
                 found.append(Path(folder) / name)
-    return found, unreadable
+            elif suffix in CONVERTIBLE:
+                path = Path(folder) / name
+                rel = path.relative_to(root).as_posix()
+                passed.append(Skipped(rel, f"convert it with: yoga-assistant add {shlex.quote(str(path))}"))
+    return found, passed
 
 
 def load_corpus(root: Path, *, strict: bool = False) -> CorpusLoad:
@@ -118,7 +129,7 @@ def read_article(path: Path, root: Path) -> Article:
         source=str(source) if isinstance(source, (str, int)) else rel,
         path=rel,
         sha256=hashlib.sha256(raw).hexdigest(),
-        poses=_pose_names(meta.get("poses"), rel),
+        poses=pose_names(meta.get("poses"), rel),
     )
 
 
@@ -169,7 +180,7 @@ def split_front_matter(text: str, rel: str) -> tuple[dict[str, Any], str]:
     return data, body
 
 
-def _pose_names(value: object, rel: str) -> tuple[str, ...]:
+def pose_names(value: object, rel: str) -> tuple[str, ...]:
     """Front matter ``poses``: names, or mappings with ``english``/``sanskrit``."""
     if value is None:
         return ()

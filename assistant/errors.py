@@ -61,3 +61,12 @@ class QuestionSetError(AssistantError):
 
 class LLMError(AssistantError):
     """The optional language-model endpoint failed; the caller falls back to extractive answers."""
+
+
+class InputError(AssistantError):
+    """A file given to ``add`` cannot become an article; ``reason`` says why and what to do."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
