@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run build ask eval eval-unseen test e2e bench bench-quick lint format clean
+.PHONY: install run build ask eval eval-unseen eval-adding test e2e bench bench-quick lint format clean
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ eval: install build
 	$(VENV)/bin/yoga-assistant eval --questions eval/questions.jsonl --compare
 	$(VENV)/bin/yoga-assistant eval --answers eval/answers.jsonl
 	$(VENV)/bin/yoga-assistant eval --answers eval/answers-holdout.jsonl
+
+eval-adding: install
+	$(PY) eval/furniture.py
+	$(PY) eval/seeds.py
 
 eval-unseen: install
 	$(PY) eval/unseen.py --set 1
