@@ -210,27 +210,6 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # -- ask ------------------------------------------------------------------------------------------
-def answer_json(answer: Any) -> dict[str, Any]:
-    return {
-        "answer": answer.text,
-        "abstained": answer.abstained,
-        "citations": [
-            {
-                "n": c.n,
-                "article": c.article,
-                "title": c.title,
-                "start": c.start,
-                "end": c.end,
-                "text": c.text,
-                "poses": list(c.poses),
-                "highlights": [list(h) for h in c.highlights],
-            }
-            for c in answer.citations
-        ],
-        **({"notice": answer.notice} if answer.notice else {}),
-    }
-
-
 def _open_assistant(settings: Settings) -> Any:
     from .pipeline import Assistant
 
@@ -238,6 +217,8 @@ def _open_assistant(settings: Settings) -> Any:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from .wire import answer_json
+
     if args.questions is not None:
         if args.question:
             raise ConfigError("give either a QUESTION or --questions FILE, not both")
@@ -259,6 +240,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def _ask_file(args: argparse.Namespace, settings: Settings) -> int:
     from .evaluation import load_questions
+    from .wire import answer_json
 
     assistant = _open_assistant(settings)
     for q in load_questions(args.questions):
