@@ -280,10 +280,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         print(f"index built: {report.articles} articles, {report.chunks} passages")
     assistant = Assistant(settings)
     assistant.ask("hero pose")  # load the model and index before the first visitor
-    from .ui import build_app, launch  # gradio loads only for the chat
+    from .server import serve  # gradio and the web server load only here
 
-    print(f"chat on http://{settings.host}:{settings.port}")
-    launch(build_app(assistant), settings)
+    print(f"chat on http://{settings.host}:{settings.port}", flush=True)
+    serve(assistant, settings)
     return 0
 
 

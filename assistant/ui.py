@@ -1,7 +1,7 @@
 """The Gradio chat: a thin adapter over :class:`~assistant.pipeline.Assistant`.
 
-``build_app`` makes the page from a ready ``Assistant`` and ``launch`` starts it (the ``serve``
-command does the wiring); ``respond`` is a plain generator that tests call without a server.
+``build_app`` makes the page from a ready ``Assistant`` and ``mount`` puts it on the server
+(server.py does the wiring); ``respond`` is a plain generator that tests call without a server.
 gradio is imported here only.
 """
 
@@ -18,12 +18,9 @@ from typing import Any
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
-from starlette.middleware import Middleware
 
 from . import feedback, render
-from .config import Settings, check_exposure
 from .errors import AssistantError
-from .guard import Guard, allowed_hosts
 from .pipeline import MAX_HISTORY, Assistant, Draft
 from .records import Answer, Turn
 
@@ -244,26 +241,25 @@ def one_line_errors() -> None:
         module.traceback = OneLine()  # type: ignore[attr-defined]
 
 
-def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
-    """Start the server on loopback (or elsewhere only with ASSISTANT_AUTH); never a share link,
-    and nothing of Gradio's that reaches out or stores files (guard.py stands in front)."""
-    auth = check_exposure(settings)
+def mount(server: Any, app: gr.Blocks, auth: tuple[str, str] | None) -> Any:
+    """The chat at ``/`` of ``server`` (the ASGI app server.py builds), behind its guard: never a
+    share link, and nothing of Gradio's that reaches out or stores files. ``auth``: the login,
+    when the server listens beyond loopback."""
     one_line_errors()
-    hosts = allowed_hosts(settings.host, login=auth is not None)
-    return app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE).launch(
-        server_name=settings.host,
-        server_port=settings.port,
-        share=False,  # never a public link
+    app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    app.state_session_capacity = SESSIONS
+    return gr.mount_gradio_app(
+        server,
+        app,
+        path="/",
+        footer_links=["api", "gradio"],
+        run_history=False,  # it would upload questions and answers with the host's Hugging Face token
         auth=auth,
         show_error=False,
         max_file_size=1,  # the chat takes no files (the guard refuses the upload route too)
         enable_monitoring=False,
         mcp_server=False,
         pwa=False,
-        run_history=False,  # it would upload questions and answers with the host's Hugging Face token
-        footer_links=["api", "gradio"],
-        state_session_capacity=SESSIONS,
+        ssr_mode=False,
         css=CSS,
-        app_kwargs={"middleware": [Middleware(Guard, hosts=hosts)]},
-        **kwargs,
     )
