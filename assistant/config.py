@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -38,12 +38,14 @@ class Settings:
     max_question_chars: int = 2000
     llm_base_url: str = ""
     llm_model: str = "gpt-4o-mini"
-    llm_api_key: str = ""
+    llm_api_key: str = field(default="", repr=False)
     llm_timeout: float = 30.0
     host: str = "127.0.0.1"
     port: int = 7860
     #: "user:password" required to listen on anything but loopback
-    auth: str = ""
+    auth: str = field(default="", repr=False)
+    #: the bearer token the HTTP API requires (beyond loopback, or whenever it is set)
+    api_key: str = field(default="", repr=False)
     feedback_path: Path = _default_dir("feedback.jsonl")
 
     @property
@@ -72,6 +74,7 @@ _ENV = {
     "host": "ASSISTANT_HOST",
     "port": "ASSISTANT_PORT",
     "auth": "ASSISTANT_AUTH",
+    "api_key": "ASSISTANT_API_KEY",
     "feedback_path": "ASSISTANT_FEEDBACK_PATH",
 }
 #: Fallbacks understood by other tools, used when the ASSISTANT_* variable is unset.
@@ -153,4 +156,19 @@ def check_exposure(settings: Settings) -> tuple[str, str] | None:
             f"refusing to listen on {settings.host} without a login; set ASSISTANT_AUTH=user:password "
             "or use --host 127.0.0.1"
         )
+    if settings.host not in LOOPBACK and not settings.api_key:
+        raise ConfigError(
+            f"refusing to listen on {settings.host} with an open API; set ASSISTANT_API_KEY to a long "
+            "random token (clients send it as 'Authorization: Bearer <token>') or use --host 127.0.0.1"
+        )
+    if settings.api_key and len(settings.api_key) < 16:
+        raise ConfigError("ASSISTANT_API_KEY is too short to guess-proof; use at least 16 characters")
     return auth
+
+
+def api_key_rule(settings: Settings) -> str | None:
+    """The bearer token the API requires: None when it is open (loopback, no login and no key
+    configured); "" when a login protects the chat but no key is set, so the API stays shut."""
+    if settings.api_key:
+        return settings.api_key
+    return "" if settings.auth or settings.host not in LOOPBACK else None

@@ -15,6 +15,8 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
+from .wire import error_body
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -26,6 +28,8 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 #: the largest request body: a question (2,000 characters) and a long chat's history fit many
 #: times over; Gradio takes no files here
 MAX_BODY_BYTES = 1_000_000
+#: the error codes the guard answers with (the status says the rest)
+_CODES = {404: "not_found", 413: "body_too_large", 421: "wrong_host", 429: "too_many_wrong_passwords"}
 #: routes the chat never uses and that must not serve: files by path or URL, uploads, run
 #: history, the MCP server
 _REFUSED = ("/file=", "/upload", "/gradio_api/runs", "run-history", "/gradio_api/mcp", "/mcp")
@@ -169,7 +173,7 @@ async def _refuse(scope: Scope, send: Send, status: int, message: str, retry_aft
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008})
         return
-    body = json.dumps({"error": {"code": status, "message": message}}).encode()
+    body = json.dumps(error_body(scope.get("path", ""), status, _CODES.get(status, str(status)), message)).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if retry_after:
         headers.append((b"retry-after", retry_after.encode()))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import BUNDLED_MODEL, Settings, check_exposure, load_settings
+from assistant.config import BUNDLED_MODEL, Settings, api_key_rule, check_exposure, load_settings
 from assistant.errors import ConfigError, ModelError
 
 
@@ -61,10 +61,28 @@ def test_listening_beyond_loopback_needs_a_login() -> None:
     assert check_exposure(load_settings(env={})) is None
     with pytest.raises(ConfigError, match=r"refusing to listen on 0\.0\.0\.0 without a login"):
         check_exposure(load_settings(env={"ASSISTANT_HOST": "0.0.0.0"}))
-    open_ = load_settings(env={"ASSISTANT_HOST": "0.0.0.0", "ASSISTANT_AUTH": "yogi:s3cret"})
+    login = {"ASSISTANT_HOST": "0.0.0.0", "ASSISTANT_AUTH": "yogi:s3cret"}
+    with pytest.raises(ConfigError, match=r"with an open API; set ASSISTANT_API_KEY"):
+        check_exposure(load_settings(env=login))
+    with pytest.raises(ConfigError, match="too short"):
+        check_exposure(load_settings(env={**login, "ASSISTANT_API_KEY": "short"}))
+    open_ = load_settings(env={**login, "ASSISTANT_API_KEY": "k" * 32})
     assert check_exposure(open_) == ("yogi", "s3cret")
     with pytest.raises(ConfigError, match="must be 'user:password'"):
         check_exposure(load_settings(env={"ASSISTANT_AUTH": "no-colon"}))
+
+
+def test_the_api_is_open_only_on_loopback_without_a_login_or_key() -> None:
+    assert api_key_rule(load_settings(env={})) is None
+    assert api_key_rule(load_settings(env={"ASSISTANT_API_KEY": "k" * 32})) == "k" * 32
+    assert api_key_rule(load_settings(env={"ASSISTANT_AUTH": "yogi:s3cret"})) == ""  # shut until a key is set
+
+
+def test_secrets_stay_out_of_the_settings_repr() -> None:
+    settings = load_settings(
+        env={"ASSISTANT_AUTH": "yogi:s3cret", "ASSISTANT_API_KEY": "k" * 32, "OPENAI_API_KEY": "sk-x"}
+    )
+    assert "s3cret" not in repr(settings) and "kkkk" not in repr(settings) and "sk-x" not in repr(settings)
 
 
 def test_the_fast_embedder_falls_back_to_torch_when_it_cannot_run(

@@ -194,18 +194,22 @@ def test_a_long_question_is_refused_by_the_server(served) -> None:  # type: igno
 
 
 def test_listening_beyond_loopback_needs_a_login(tmp_path: Path, real_settings) -> None:  # type: ignore[no-untyped-def]
-    refused = subprocess.run(
-        [sys.executable, str(ROOT / "app.py"), "--host", "0.0.0.0", "--port", "7999"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin"},
-    )
-    assert refused.returncode == 1 and "ASSISTANT_AUTH" in refused.stderr and "Traceback" not in refused.stderr
+    for env, missing in [({}, "ASSISTANT_AUTH"), ({"ASSISTANT_AUTH": "yogi:s3cret-word"}, "ASSISTANT_API_KEY")]:
+        refused = subprocess.run(
+            [sys.executable, str(ROOT / "app.py"), "--host", "0.0.0.0", "--port", "7999"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+            env={"PATH": "/usr/bin:/bin", **env},
+        )
+        assert refused.returncode == 1 and missing in refused.stderr and "Traceback" not in refused.stderr
 
     shutil.copytree(real_settings.index_dir, tmp_path / "index")
-    proc, url = start_app(tmp_path, host="0.0.0.0", env={"ASSISTANT_AUTH": "yogi:s3cret-word"})
+    key = "test-key-0123456789abcdef"
+    proc, url = start_app(
+        tmp_path, host="0.0.0.0", env={"ASSISTANT_AUTH": "yogi:s3cret-word", "ASSISTANT_API_KEY": key}
+    )
     try:
         status, _ = get(url + "gradio_api/info")
         assert status == 401
@@ -223,8 +227,12 @@ def test_listening_beyond_loopback_needs_a_login(tmp_path: Path, real_settings) 
         statuses = [status for status, _ in guesses]
         assert statuses[:5] == [400] * 5 and statuses.count(400) <= 8  # then each further guess waits longer
         assert statuses.count(429) >= 42 and b"too many wrong passwords" in guesses[-1][1]
+        assert get(url + "api/health")[0] == 401
+        assert get(url + "api/health", Authorization="Bearer wrong-key-0123456789")[0] == 401
+        assert get(url + "api/health", Authorization=f"Bearer {key}")[0] == 200
     finally:
         stop_app(proc)
+    assert key not in (tmp_path / "app.log").read_text()
 
 
 def test_vector_files_damaged_under_the_running_chat_do_not_kill_it(tmp_path: Path, real_settings) -> None:  # type: ignore[no-untyped-def]
