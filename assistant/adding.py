@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from .convert import SUFFIXES, Extracted, extract
+from .convert import MIN_WORDS, SUFFIXES, Extracted, extract
 from .corpus import discover, read_article, split_front_matter
 from .errors import ArticleError, InputError
 from .furniture import Removal, clean
@@ -109,12 +109,11 @@ def prepare(
     """The article ``path`` becomes (nothing is written)."""
     try:
         extracted = extract(path, shown)
-        raw = path.read_bytes()
     except OSError as error:
         raise InputError(shown, f"cannot be read ({error.strerror or type(error).__name__})") from None
     cleaned = clean(extracted.text)
     body = cleaned.text
-    if len(body.split()) < 20:
+    if len(body.split()) < MIN_WORDS:
         raise InputError(shown, "has no article text left once the page's furniture is removed; not added")
     name_title = title or extracted.title or title_of(body)
     found = _poses(extracted, name_title, body, lexicon, poses)
@@ -123,7 +122,7 @@ def prepare(
         "source": source or extracted.source or path.name,
         "poses": [{"english": p.english, "sanskrit": p.sanskrit} if p.sanskrit else p.english for p in found],
         "added": (today or dt.date.today()).isoformat(),
-        "sha256": hashlib.sha256(raw).hexdigest(),
+        "sha256": extracted.sha256,
     }
     markdown = "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000) + "---\n" + body
     return Draft(

@@ -115,11 +115,7 @@ class ChatRequest(BaseModel):
 def add_api(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
     """The API routes and their error handling, on ``app`` (before the chat is mounted at /)."""
     gate = Gate()
-    key = api_key_rule(settings)
-
-    async def guarded(request: Request, job: Callable[[], T]) -> T:
-        _check_key(request, key)
-        return await gate.run(job)
+    app.add_middleware(RequireKey, key=api_key_rule(settings))
 
     def question_of(text: str) -> str:
         if len(text) > settings.max_question_chars:
@@ -129,15 +125,15 @@ def add_api(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
         return text
 
     @app.post("/api/ask", tags=["api"], summary="Answer a question, with citations (as `ask --json`)")
-    async def ask(body: AskRequest, request: Request) -> dict[str, Any]:
+    async def ask(body: AskRequest) -> dict[str, Any]:
         question = question_of(body.question)
-        answer = await guarded(request, lambda: assistant.ask(question, body.history[-MAX_HISTORY:]))
+        answer = await gate.run(lambda: assistant.ask(question, body.history[-MAX_HISTORY:]))
         return wire.answer_json(answer)
 
     @app.post("/api/search", tags=["api"], summary="The ranked passages for a question, with their fused scores")
-    async def search(body: SearchRequest, request: Request) -> dict[str, Any]:
+    async def search(body: SearchRequest) -> dict[str, Any]:
         question = question_of(body.question)
-        retrieval = await guarded(request, lambda: assistant.retrieve(question, body.history[-MAX_HISTORY:], k=body.k))
+        retrieval = await gate.run(lambda: assistant.retrieve(question, body.history[-MAX_HISTORY:], k=body.k))
         index = assistant.index
         return {
             "question": retrieval.query.question,
@@ -146,8 +142,7 @@ def add_api(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
         }
 
     @app.get("/api/health", tags=["api"], summary="Which index is served")
-    async def health(request: Request) -> dict[str, Any]:
-        _check_key(request, key)
+    async def health() -> dict[str, Any]:
         index = assistant.index
         return {
             "status": "ok",
@@ -159,17 +154,16 @@ def add_api(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
         }
 
     @app.get("/v1/models", tags=["openai"], summary="The one model: yoga-assistant")
-    async def models(request: Request) -> dict[str, Any]:
-        _check_key(request, key)
+    async def models() -> dict[str, Any]:
         return {"object": "list", "data": [{"id": wire.MODEL, "object": "model", "created": 0, "owned_by": "local"}]}
 
     @app.post(
         "/v1/chat/completions", tags=["openai"], summary="OpenAI-compatible chat completions", response_model=None
     )
-    async def chat(body: ChatRequest, request: Request) -> dict[str, Any] | StreamingResponse:
+    async def chat(body: ChatRequest) -> dict[str, Any] | StreamingResponse:
         question, history = _conversation(body)
         question = question_of(question)
-        answer = await guarded(request, lambda: assistant.ask(question, history))
+        answer = await gate.run(lambda: assistant.ask(question, history))
         completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if not body.stream:
             return wire.completion(answer, completion_id, created)
@@ -184,16 +178,33 @@ def add_api(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
     _handle_errors(app)
 
 
-def _check_key(request: Request, key: str | None) -> None:
-    if key is None:
-        return
-    if not key:
-        raise ApiError(401, "no_api_key", "this server's API needs ASSISTANT_API_KEY set where it runs")
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), key.encode()):
-        raise ApiError(
-            401, "invalid_api_key", "send 'Authorization: Bearer <ASSISTANT_API_KEY>'", {"WWW-Authenticate": "Bearer"}
-        )
+class RequireKey:
+    """ASGI middleware: every request to /api and /v1 (but the schema) carries the key, checked
+    before anything else is read. ``key`` None: open; "": shut (a login but no key is set)."""
+
+    def __init__(self, app: Any, *, key: str | None) -> None:
+        self.app = app
+        self.key = key
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if (
+            self.key is None
+            or scope["type"] != "http"
+            or not path.startswith(("/api/", "/v1/"))
+            or path == "/api/openapi.json"
+        ):
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers", []))
+        scheme, _, given = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+        if not self.key:
+            status, code, message = 401, "no_api_key", "this server's API needs ASSISTANT_API_KEY set where it runs"
+        elif scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), self.key.encode()):
+            return await self.app(scope, receive, send)
+        else:
+            status, code, message = 401, "invalid_api_key", "send 'Authorization: Bearer <ASSISTANT_API_KEY>'"
+        response = JSONResponse(wire.error_body(path, status, code, message), status, {"WWW-Authenticate": "Bearer"})
+        await response(scope, receive, send)
 
 
 def _conversation(body: ChatRequest) -> tuple[str, list[str]]:

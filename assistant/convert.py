@@ -15,10 +15,11 @@ that says what to do. Nothing here writes a file or reaches the network:
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ class Extracted:
     source: str | None  # the page's address, when the file says it
     text: str
     poses: tuple[str, ...] = ()  # a Markdown file's own front matter 'poses'
+    sha256: str = ""  # of the original file
 
 
 def read_input(path: Path, shown: str) -> bytes:
@@ -79,7 +81,7 @@ def extract(path: Path, shown: str) -> Extracted:
         extracted = from_text(raw, shown)
     if len(extracted.text.split()) < MIN_WORDS:
         raise InputError(shown, f"has no article text (under {MIN_WORDS} words found); is it the article itself?")
-    return extracted
+    return replace(extracted, sha256=hashlib.sha256(raw).hexdigest())
 
 
 # -- HTML -----------------------------------------------------------------------------------------

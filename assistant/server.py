@@ -35,8 +35,8 @@ def make_app(assistant: Assistant, settings: Settings) -> Any:
         docs_url=None,
         redoc_url=None,
     )
-    app.add_middleware(Guard, hosts=allowed_hosts(settings.host, login=auth is not None))
     add_api(app, assistant, settings)  # before the chat: the chat's mount at / takes every other path
+    app.add_middleware(Guard, hosts=allowed_hosts(settings.host, login=auth is not None))  # outermost
     return ui.mount(app, ui.build_app(assistant), auth)
 
 

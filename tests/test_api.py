@@ -170,6 +170,11 @@ def test_the_key_is_required_and_checked(served) -> None:  # type: ignore[no-unt
     for headers in ({}, {"Authorization": "Bearer wrong-key-0123456789"}, {"Authorization": KEY}):
         r = httpx.post(url + "api/ask", json={"question": QUESTION}, headers=headers)
         assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_api_key"
+    garbled = httpx.post(
+        url + "v1/chat/completions", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert garbled.status_code == 401  # the key is checked before anything else is read
+    assert httpx.get(url + "api/openapi.json").status_code == 200  # the schema is public
     with pytest.raises(AuthenticationError):
         OpenAI(base_url=url + "v1", api_key="wrong-key-0123456789", max_retries=0).models.list()
 
