@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from .convert import MIN_WORDS, SUFFIXES, Extracted, extract
+from .convert import MIN_WORDS, SUFFIXES, TITLE_CHARS, Extracted, extract, short_title
 from .corpus import discover, read_article, split_front_matter
 from .errors import ArticleError, InputError
 from .furniture import Removal, clean
@@ -33,8 +33,7 @@ from .records import Article, Pose
 
 #: longest file name made from a title (before '.md')
 MAX_NAME_CHARS = 60
-#: a first line longer than this is a paragraph, not a title
-TITLE_CHARS = 150
+
 #: a folder a browser writes beside a saved page ('Bridge Pose_files'): its assets, never articles
 _ASSETS = re.compile(r"_files$|\.files$", re.IGNORECASE)
 
@@ -115,7 +114,7 @@ def prepare(
     body = cleaned.text
     if len(body.split()) < MIN_WORDS:
         raise InputError(shown, "has no article text left once the page's furniture is removed; not added")
-    name_title = title or extracted.title or title_of(body)
+    name_title = short_title(title or extracted.title or title_of(body))
     found = _poses(extracted, name_title, body, lexicon, poses)
     front = {
         "title": name_title,
@@ -145,11 +144,7 @@ def title_of(text: str) -> str:
     block = " ".join(line for line in lines if line)
     if len(lines) <= 3 and len(block) <= TITLE_CHARS and not re.search(r"[.!?]\s", block):
         return block
-    first = lines[0] if lines else ""
-    if len(first) <= TITLE_CHARS:
-        return first
-    sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0]
-    return sentence if len(sentence) <= TITLE_CHARS else sentence[:TITLE_CHARS].rsplit(" ", 1)[0] + " …"
+    return short_title(lines[0] if lines else "")
 
 
 def _poses(extracted: Extracted, title: str, body: str, lexicon: Lexicon, given: Sequence[str]) -> tuple[Pose, ...]:

@@ -39,6 +39,8 @@ MAX_PDF_PAGES = 2_000
 MAX_TEXT_CHARS = 5_000_000
 #: an article has at least this many words of text once extracted
 MIN_WORDS = 20
+#: a title longer than this is a paragraph, not a title
+TITLE_CHARS = 150
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,17 +102,21 @@ def from_html(raw: bytes, shown: str) -> Extracted:
             deduplicate=False,
         )
         meta = trafilatura.extract_metadata(raw)
-        tree = lxml_html.fromstring(raw)
-    except (ValueError, TypeError, UnicodeError) as error:
-        raise InputError(shown, f"cannot be read as a web page ({error}); save the page again") from None
+        tree = lxml_html.fromstring(raw) if text else None
+    except Exception as error:  # the parsers' own errors, whatever a strange page makes them raise
+        first = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+        raise InputError(shown, f"cannot be read as a web page ({first}); save the page again") from None
     if not text or not text.strip():
         raise InputError(
             shown,
             "has no article text that can be found; save the article's page itself, or paste its text into a .txt",
         )
     text = plain_inline(text)
-    title = _one_line((meta.title if meta else None) or _first_line(text))
-    return Extracted("html", title, _page_address(tree) or (meta.url if meta else None), _with_title(text, title))
+    address = _page_address(tree) or (meta.url if meta else None)
+    if meta and meta.title:  # the page's own title heads the article, as in every corpus article
+        title = short_title(meta.title)
+        return Extracted("html", title, address, _with_title(text, title))
+    return Extracted("html", short_title(_first_line(text)), address, text.strip() + "\n")
 
 
 _EMPHASIS = re.compile(r"(?<![\w*\\])(\*\*|\*|`)(?=\S)(.+?)(?<=\S)\1(?![\w*])")
@@ -190,7 +196,7 @@ def from_pdf(raw: bytes, shown: str) -> Extracted:
         raise InputError(
             shown, "has no text layer (a scanned PDF?); run it through OCR, or paste its text into a .txt file"
         )
-    return Extracted("pdf", _one_line(title or _first_line(text)), None, text + "\n")
+    return Extracted("pdf", short_title(title or _first_line(text)), None, text + "\n")
 
 
 def _pdf_title(reader: Any) -> str | None:
@@ -231,3 +237,13 @@ def _first_line(text: str) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())[:MAX_TITLE_CHARS]
+
+
+def short_title(text: str) -> str:
+    """A title of at most TITLE_CHARS: a longer one (a page whose title is its first paragraph)
+    is cut to its first sentence, then at a word."""
+    text = " ".join(text.split())
+    if len(text) <= TITLE_CHARS:
+        return text
+    sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    return sentence if len(sentence) <= TITLE_CHARS else sentence[:TITLE_CHARS].rsplit(" ", 1)[0] + " …"

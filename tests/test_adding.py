@@ -321,3 +321,34 @@ def test_a_markdown_files_own_front_matter_is_kept(tmp_path: Path, capsys: pytes
     article = read_article(tmp_path / "corpus" / "gate-pose-notes.md", tmp_path / "corpus")
     assert article.title == "Gate Pose notes" and article.poses == ("Gate Pose (Parighasana)",)
     assert "newsletter" not in article.body
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("empty.html", b"", "no article text"),
+        ("noise.html", bytes(range(256)) * 20, "no article text"),
+        ("empty.pdf", b"", "damaged or not a PDF"),
+        ("empty.txt", b"", "is empty"),
+        (
+            "latin1.txt",
+            "Stretch the hamstrings gently — très doux. ".encode("latin-1", "replace") * 9 + b"\xe9",
+            "not UTF-8",
+        ),
+    ],
+)
+def test_strange_files_are_one_line_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, data: bytes, reason: str
+) -> None:
+    (tmp_path / name).write_bytes(data)
+    code, _, err = add(capsys, tmp_path / "corpus", str(tmp_path / name))
+    assert code == 1 and reason in err and "Traceback" not in err, err
+
+
+def test_a_page_whose_title_is_a_paragraph_gets_a_short_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sentence = "Lie on your back and lift the hips slowly while breathing out through the nose. "
+    (tmp_path / "p.html").write_text(f"<html><body><article><p>{sentence * 6}</p></article></body></html>")
+    code, _, _ = add(capsys, tmp_path / "corpus", str(tmp_path / "p.html"))
+    assert code == 0
+    (path,) = (tmp_path / "corpus").glob("*.md")
+    assert read_article(path, tmp_path / "corpus").title == sentence.strip()
