@@ -52,6 +52,10 @@ class Draft:
     kept_words: int
     removed: tuple[Removal, ...]
 
+    @property
+    def removed_words(self) -> int:
+        return sum(len(r.text.split()) for r in self.removed)
+
 
 def inputs(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], list[InputError], int]:
     """The files named, and those inside the folders named (in a stable order); the inputs

@@ -155,9 +155,8 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
             where = write(draft, settings.corpus_dir)
             remember(draft, where.relative_to(settings.corpus_dir).as_posix(), held)
         added += 1
-        removed_words = sum(len(r.text.split()) for r in draft.removed)
         print(f'{"would add" if args.dry_run else "added"} {where}: "{draft.title}" (from {draft.kind} {shown})')
-        print(f"  kept {draft.kept_words:,} words; removed {removed_words:,} words of web furniture")
+        print(f"  kept {draft.kept_words:,} words; removed {draft.removed_words:,} words of web furniture")
         found = ", ".join(p.label for p in draft.poses) or "none found"
         fix = "; correct them with --poses if wrong" if draft.poses_from == "found in the text" else ""
         print(f"  poses: {found} ({draft.poses_from}{fix})")

@@ -5,17 +5,20 @@ lines, cookie notices, navigation and breadcrumbs, related-post lists, copyright
 lines, bylines, datelines and author biographies. ``clean`` removes them from a text and says
 what it removed and why.
 
-Three rules, each general English web wording (never one site's phrasing):
+Three rules, on general English web wording and page layout (never one site's phrasing):
 
 - each **sentence** that matches a furniture pattern goes, and the rest of its line stays;
   a line that is mostly furniture goes whole (``FURNITURE_SHARE``);
 - a line that **opens a comment section** ("Leave a Reply", "12 Comments", "Comments are
   closed") ends the article: everything after it is the comments and the page's footer.
   It counts only after ``MIN_ARTICLE_WORDS`` kept words, so a page that pastes its
-  comment link above the article keeps the article.
+  comment link above the article keeps the article;
+- by **position**: the short lines under a "Related Posts" heading, a heading's earlier copy
+  (a table of contents), and runs of menu-like lines that hold furniture or open or close
+  the page (``_structure``).
 
-Pure: text in, text and a record of what was removed out. Measured on a labelled set of lines
-from pages in several styles (eval/furniture.jsonl, docs/adding.md).
+Pure: text in, text and a record of what was removed out. Measured on labelled pages in
+several styles (eval/furniture/, docs/adding.md).
 """
 
 from __future__ import annotations
@@ -147,10 +150,6 @@ class Cleaned:
     text: str
     removed: tuple[Removal, ...]
 
-    @property
-    def removed_words(self) -> int:
-        return sum(len(r.text.split()) for r in self.removed)
-
 
 def kind_of(text: str) -> str | None:
     """The furniture kind ``text`` (a line or a sentence) belongs to, or None for article text."""
@@ -253,5 +252,5 @@ def _clean_line(line: str, number: int, removed: list[Removal]) -> tuple[str | N
 
 
 def _tidy(text: str) -> str:
-    """At most two blank lines in a row (a removed block leaves no hole) and no trailing space."""
+    """At most two blank lines in a row (a removed block leaves no hole), none at either end."""
     return re.sub(r"\n(?:[ \t]*\n){3,}", "\n\n\n", text).strip() + "\n"

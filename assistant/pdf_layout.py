@@ -21,8 +21,10 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-#: a header or footer is searched for in this many lines at each edge of a page
+#: a header or footer is searched for in this many lines at each edge of a page, and is this
+#: short at most (a paragraph that repeats is not a header)
 EDGE_LINES = 2
+HEADER_WORDS = 15
 #: a line shorter than this share of the page's longest line ends its paragraph (or is a heading)
 SHORT_LINE = 0.75
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE)
@@ -56,7 +58,11 @@ def strip_running_lines(pages: Sequence[list[str]]) -> list[list[str]]:
     counts: Counter[str] = Counter()
     for lines in pages:
         counts.update({_signature(lines[i]) for i in _edges(lines)})
-    repeated = {s for s, n in counts.items() if len(pages) >= 2 and n >= max(2, len(pages) / 2)}
+    repeated = {
+        s
+        for s, n in counts.items()
+        if len(pages) >= 2 and n >= max(2, len(pages) / 2) and len(s.split()) <= HEADER_WORDS
+    }
     out = []
     for lines in pages:
         edge = set(_edges(lines))

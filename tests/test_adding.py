@@ -352,3 +352,21 @@ def test_a_page_whose_title_is_a_paragraph_gets_a_short_one(tmp_path: Path, caps
     assert code == 0
     (path,) = (tmp_path / "corpus").glob("*.md")
     assert read_article(path, tmp_path / "corpus").title == sentence.strip()
+
+
+def test_page_layout_rules_on_plain_lines() -> None:
+    from assistant.pdf_layout import article_text
+
+    body = [
+        "Lie down and press the feet into the floor, lifting the hips as you exhale and keep-\ning them level.",
+        "Roll the shoulders under and interlace the fingers beneath you.",
+        "Lower down slowly, one vertebra at a time, and rest with the knees together.",
+    ]
+    footers = ("- 1 -", "Page 2 of 3", "3")
+    text = article_text([f"Bridge Notes\n\n{line}\n\n{footer}" for line, footer in zip(body, footers, strict=True)])
+    assert "keeping them level." in text and "keep-" not in text
+    assert "- 1 -" not in text and "Page 2" not in text and not text.rstrip().endswith("3")
+    assert "Bridge Notes" not in text  # the same first line on every page is a running header
+    assert "Roll the shoulders under" in text and "rest with the knees together." in text
+    same = "Repeat the whole sequence on the other side, holding each position for five slow breaths before moving."
+    assert same in article_text([f"{same}\n\nPage {n}" for n in (1, 2)])  # a repeated paragraph is no header
