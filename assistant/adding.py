@@ -51,6 +51,8 @@ class Draft:
     markdown: str  # front matter and body: the whole file
     kept_words: int
     removed: tuple[Removal, ...]
+    #: what makes it a duplicate: the sha256 of its text and of its original file
+    keys: tuple[str, str]
 
     @property
     def removed_words(self) -> int:
@@ -138,6 +140,7 @@ def prepare(
         markdown,
         len(body.split()),
         cleaned.removed,
+        (_body_hash(body), extracted.sha256),
     )
 
 
@@ -189,14 +192,11 @@ def existing(corpus: Path) -> dict[str, str]:
 
 def duplicate_of(draft: Draft, held: dict[str, str]) -> str | None:
     """The article that already holds this draft's content (or its original file), if any."""
-    meta, body = split_front_matter(draft.markdown, draft.name)
-    return held.get(_body_hash(body.strip())) or held.get(str(meta.get("sha256")))
+    return next((held[key] for key in draft.keys if key in held), None)
 
 
 def remember(draft: Draft, rel: str, held: dict[str, str]) -> None:
-    meta, body = split_front_matter(draft.markdown, draft.name)
-    held[_body_hash(body.strip())] = rel
-    held[str(meta["sha256"])] = rel
+    held.update(dict.fromkeys(draft.keys, rel))
 
 
 def _body_hash(body: str) -> str:

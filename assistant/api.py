@@ -34,7 +34,7 @@ from starlette.exceptions import HTTPException
 from . import wire
 from .config import Settings, api_key_rule
 from .errors import AssistantError, QuestionError
-from .pipeline import MAX_HISTORY, Assistant
+from .pipeline import Assistant
 
 log = logging.getLogger("assistant.api")
 T = TypeVar("T")
@@ -127,13 +127,13 @@ def add_api(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
     @app.post("/api/ask", tags=["api"], summary="Answer a question, with citations (as `ask --json`)")
     async def ask(body: AskRequest) -> dict[str, Any]:
         question = question_of(body.question)
-        answer = await gate.run(lambda: assistant.ask(question, body.history[-MAX_HISTORY:]))
+        answer = await gate.run(lambda: assistant.ask(question, body.history))
         return wire.answer_json(answer)
 
     @app.post("/api/search", tags=["api"], summary="The ranked passages for a question, with their fused scores")
     async def search(body: SearchRequest) -> dict[str, Any]:
         question = question_of(body.question)
-        retrieval = await gate.run(lambda: assistant.retrieve(question, body.history[-MAX_HISTORY:], k=body.k))
+        retrieval = await gate.run(lambda: assistant.retrieve(question, body.history, k=body.k))
         index = assistant.index
         return {
             "question": retrieval.query.question,
@@ -225,7 +225,7 @@ def _conversation(body: ChatRequest) -> tuple[str, list[str]]:
             users.append(text)
     if not users:
         raise ApiError(400, "no_question", "send at least one message with role 'user'")
-    return users[-1], users[:-1][-MAX_HISTORY:]
+    return users[-1], users[:-1]
 
 
 def _handle_errors(app: FastAPI) -> None:

@@ -23,12 +23,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .corpus import MAX_TITLE_CHARS, decode, pose_names, split_front_matter
+from .corpus import CONVERTIBLE, decode, pose_names, split_front_matter
+from .corpus import SUFFIXES as ARTICLE_SUFFIXES
 from .errors import ArticleError, InputError
 
-HTML = frozenset({".html", ".htm", ".xhtml"})
 PDF = frozenset({".pdf"})
-TEXT = frozenset({".txt", ".md", ".markdown", ".text"})
+HTML = CONVERTIBLE - PDF
+TEXT = ARTICLE_SUFFIXES | {".text"}
 SUFFIXES = HTML | PDF | TEXT
 #: one input file at most this big: a saved article page is well under it, with its inline styles
 MAX_INPUT_BYTES = 20_000_000
@@ -214,17 +215,14 @@ def _pdf_title(reader: Any) -> str | None:
 def from_text(raw: bytes, shown: str) -> Extracted:
     try:
         meta, body = split_front_matter(decode(raw, shown), shown)
+        poses = pose_names(meta.get("poses"), shown)
     except ArticleError as error:
         raise InputError(shown, error.reason) from None
     title = meta.get("title")
     source = meta.get("source")
-    try:
-        poses = pose_names(meta.get("poses"), shown)
-    except ArticleError as error:
-        raise InputError(shown, error.reason) from None
     return Extracted(
         "text",
-        _one_line(str(title)) if isinstance(title, (str, int, float)) else "",
+        short_title(str(title)) if isinstance(title, (str, int, float)) else "",
         str(source) if isinstance(source, str) else None,
         body.strip() + "\n",
         poses,
@@ -233,10 +231,6 @@ def from_text(raw: bytes, shown: str) -> Extracted:
 
 def _first_line(text: str) -> str:
     return next((line.lstrip("#").strip() for line in text.splitlines() if line.strip()), "")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())[:MAX_TITLE_CHARS]
 
 
 def short_title(text: str) -> str:

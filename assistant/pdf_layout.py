@@ -47,34 +47,32 @@ def _signature(line: str) -> str:
     return re.sub(r"\d+", "#", line.lower())
 
 
-def _edges(lines: list[str]) -> list[int]:
+def _edges(lines: list[str]) -> set[int]:
     """Indexes of the first and last few non-blank lines of a page."""
     filled = [i for i, line in enumerate(lines) if line]
-    return sorted(set(filled[:EDGE_LINES] + filled[-EDGE_LINES:]))
+    return set(filled[:EDGE_LINES] + filled[-EDGE_LINES:])
 
 
 def strip_running_lines(pages: Sequence[list[str]]) -> list[list[str]]:
     """Pages without running headers, footers, page numbers and print stamps."""
+    edges = [_edges(lines) for lines in pages]
     counts: Counter[str] = Counter()
-    for lines in pages:
-        counts.update({_signature(lines[i]) for i in _edges(lines)})
+    for lines, edge in zip(pages, edges, strict=True):
+        counts.update({_signature(lines[i]) for i in edge})
     repeated = {
         s
         for s, n in counts.items()
         if len(pages) >= 2 and n >= max(2, len(pages) / 2) and len(s.split()) <= HEADER_WORDS
     }
-    out = []
-    for lines in pages:
-        edge = set(_edges(lines))
-        out.append(
-            [
-                ""
-                if i in edge and (_signature(line) in repeated or _PAGE_NUMBER.match(line) or _PRINT_STAMP.search(line))
-                else line
-                for i, line in enumerate(lines)
-            ]
-        )
-    return out
+    return [
+        [
+            ""
+            if i in edge and (_signature(line) in repeated or _PAGE_NUMBER.match(line) or _PRINT_STAMP.search(line))
+            else line
+            for i, line in enumerate(lines)
+        ]
+        for lines, edge in zip(pages, edges, strict=True)
+    ]
 
 
 def paragraphs(lines: list[str], hyphenated: set[str]) -> list[str]:

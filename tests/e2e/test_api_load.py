@@ -17,7 +17,7 @@ import pytest
 
 from ..apps import outside_connections, start_app, stop_app
 from .conftest import ARTIFACTS
-from .test_load import QUESTIONS, pct, peak_mb
+from .test_load import QUESTIONS, pct, peak_mb, run_for
 
 pytestmark = pytest.mark.load
 CLIENTS, SECONDS, BURST = 16, 60, 100
@@ -87,14 +87,8 @@ def test_sixteen_api_clients_for_a_minute(tmp_path: Path, real_settings) -> None
             except Exception as e:
                 errors.append(repr(e)[:200])
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
     try:
-        for t in threads:
-            t.start()
-        time.sleep(SECONDS)
-        stop.set()
-        for t in threads:
-            t.join(180)
+        run_for(SECONDS, CLIENTS, client, stop)
         burst = burst_of(url, BURST)
         peak = peak_mb(proc.pid)
     finally:

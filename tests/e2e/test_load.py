@@ -9,7 +9,7 @@ import shutil
 import statistics
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -40,6 +40,17 @@ SESSIONS, SESSION_SECONDS, BURST = 16, 60, 100
 def peak_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
+
+
+def run_for(seconds: float, clients: int, client: Callable[[int], None], stop: threading.Event) -> None:
+    """``client(n)`` on ``clients`` threads, until ``stop`` is set after ``seconds``."""
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    time.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join(180)
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -82,13 +93,7 @@ def test_sixteen_sessions_then_a_burst_then_recovery(app) -> None:  # type: igno
             except Exception as e:
                 errors.append(repr(e)[:200])
 
-    threads = [threading.Thread(target=session, args=(n,)) for n in range(SESSIONS)]
-    for t in threads:
-        t.start()
-    time.sleep(SESSION_SECONDS)
-    stop.set()
-    for t in threads:
-        t.join(120)
+    run_for(SESSION_SECONDS, SESSIONS, session, stop)
     assert not errors, errors[:5]
     steady = {"requests": len(latencies), "p50_s": statistics.median(latencies), "p95_s": pct(latencies, 95)}
 
