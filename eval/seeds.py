@@ -1,6 +1,6 @@
 """The raw seed articles through `yoga-assistant add`, against the hand-cleaned corpus/.
 
-    .venv/bin/python eval/seeds.py [--seeds ../shared/seeds] [--guess-poses]
+    .venv/bin/python eval/seeds.py [--seeds tests/fixtures/seeds] [--guess-poses]
 
 Adds every raw seed file (as copied from the web) to a temporary corpus, then measures:
 
@@ -61,7 +61,7 @@ def evaluate(corpus: Path, index: Path) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=Path, default=ROOT.parent / "shared" / "seeds")
+    parser.add_argument("--seeds", type=Path, default=ROOT / "tests" / "fixtures" / "seeds")
     parser.add_argument("--guess-poses", action="store_true", help="keep the poses add finds instead of corpus/'s")
     args = parser.parse_args()
     corpus = ROOT / "corpus"

@@ -18,7 +18,7 @@ from assistant.text import sentence_spans
 from .pdfs import article_pdf, bomb_pdf, scanned_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "tests" / "fixtures" / "seeds"
 PAGES = ROOT / "tests" / "fixtures" / "pages"
 
 
