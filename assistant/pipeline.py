@@ -212,15 +212,15 @@ class Assistant:
             except QuestionError:
                 continue
             if isinstance(item, Turn):
-                turns.append(Turn(question, item.poses))
+                turns.append(Turn(question, item.poses, item.declined))
             else:
                 earlier = compose(loaded.retriever.search(question, turns, k=HITS, mode=mode), loaded.index)
-                turns.append(Turn(question, self._about(loaded, earlier)))
+                turns.append(Turn(question, self._about(loaded, earlier), earlier.abstained))
         return turns
 
     def turn(self, answer: Answer) -> Turn:
         """What a chat keeps of an answer for the questions after it."""
-        return Turn(answer.question, self._about(self.loaded(), answer))
+        return Turn(answer.question, self._about(self.loaded(), answer), answer.abstained)
 
     @staticmethod
     def _about(loaded: Loaded, answer: Answer) -> tuple[str, ...]:

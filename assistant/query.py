@@ -104,6 +104,12 @@ def key_words(topic: str) -> set[str]:
     return {w for w in tokenize(topic) if w not in GENERIC and w not in DOMAIN and not w.isdigit()}
 
 
+def follows_on(question: str, topic: str) -> bool:
+    """A question that continues the one before it: it points back ("how long do I hold it?"),
+    is elliptical ("and for pyramid pose?"), or asks nothing of its own ("how many breaths?")."""
+    return bool(_POINTS_BACK.search(question) or _ELLIPTICAL.match(question)) or not key_words(topic) - ASKING
+
+
 class QueryReader:
     """Reads questions against one pose lexicon. ``bridges`` and ``strip_names`` exist to
     measure what each adds (eval/ablation.py)."""

@@ -110,11 +110,12 @@ class Citation:
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """An earlier question of the chat, and the poses its answer was about (what a follow-up
-    that names no pose is about)."""
+    """An earlier question of the chat, the poses its answer was about (what a follow-up that
+    names no pose is about), and whether it was declined."""
 
     question: str
     poses: tuple[str, ...] = ()
+    declined: bool = False  # the articles did not answer it: the next question naming no pose is read on its own
 
 
 @dataclass(frozen=True, slots=True)

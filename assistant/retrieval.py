@@ -16,10 +16,11 @@ from typing import Protocol
 
 import numpy as np
 
+from . import dense
 from .abstention import off_topic
 from .config import Retriever as Mode
 from .index import Index
-from .query import Query, QueryReader, key_words
+from .query import Query, QueryReader, follows_on, key_words
 from .ranking import Scores, rank, top_ids
 from .records import Hit, Sentence, Turn
 from .roles import ROLES
@@ -33,6 +34,10 @@ ROLE_POOL = 12
 TERM_POOL = 20
 #: pose combinations whose passage ids are remembered
 FOCUS_CACHE = 256
+#: a follow-up naming no pose, with a subject of its own, is read on its own when a passage of
+#: another article is this much closer to it (cosine) than the carried pose's best: on our 29
+#: follow-ups none is, on 7 questions that change the subject 6 are (docs/retrieval.md)
+NEW_SUBJECT = 0.1
 
 
 class QueryEncoder(Protocol):
@@ -83,11 +88,33 @@ class Retriever:
     # -- understanding -------------------------------------------------------------------------
     def understand(self, question: str, history: Sequence[Turn] = ()) -> Query:
         """What ``question`` asks; one that names no pose is about the poses of the latest
-        earlier turn whose answer was about one."""
+        earlier turn whose answer was about one. It is read on its own instead right after a
+        question declined for a pose no article teaches (or naming none), and when it names a subject of its own that another article answers
+        clearly better (:meth:`_elsewhere`)."""
         reader = self._reader
         named, topic = reader.topic(question)
+        if not named and history and history[-1].declined and not set(history[-1].poses) & self._covered_family:
+            history = ()  # "how do I do crow pose?" was declined: the next question is not about crow
         carried = () if named else next((t.poses for t in reversed(history) if t.poses), ())
-        return reader.read(question, named, topic, carried, [t.question for t in history])
+        query = reader.read(question, named, topic, carried, [t.question for t in history])
+        if carried and not follows_on(question, query.topic) and self._elsewhere(query):
+            query = reader.read(question, named, topic, (), ())
+        return query
+
+    def _elsewhere(self, query: Query) -> bool:
+        """The question's best passage is in an article that does not teach the carried pose, and
+        is at least NEW_SUBJECT closer to it (cosine) than any passage about that pose."""
+        focus = self._focus(query.carried)
+        if focus is None:  # no passage is about the carried pose
+            return True
+        vector = self.encoder.encode_query(query.topic)
+        ids, scores = dense.search(self.index.dense, vector, 1)
+        if not len(ids):
+            return False
+        family = {f for p in query.carried for f in self.index.lexicon.family(p)}
+        if family & set(self.index.article_poses(self.index.chunks[int(ids[0])].article)):
+            return False
+        return float(scores[0]) - float(np.max(self.index.vectors[focus] @ vector)) >= NEW_SUBJECT
 
     def _focus(self, poses: Sequence[str]) -> np.ndarray | None:
         """Passage ids about ``poses`` (and their variants), or None when there are none."""

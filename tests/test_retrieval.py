@@ -81,6 +81,24 @@ def test_follow_ups_keep_or_switch_the_pose(real_assistant: Assistant) -> None:
     assert switched.abstain == "uncovered"
     by_topic = real_assistant.retrieve("how many breaths?", ["show me the seated stretch for the back of the leg"])
     assert by_topic.query.carried == ("janu-sirsasana",)
+    unsaid = real_assistant.retrieve("what if my knees hurt?", ["how do I do hero pose?"])
+    assert unsaid.query.carried == ("virasana",)  # no "it", but nothing else answers it better
+    about_taught = real_assistant.retrieve("how long should I hold it?", ["can I do hero pose on a bed?"])
+    assert about_taught.query.carried == ("virasana",)  # declined, but about a pose the articles teach
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("earlier", ["how do I do crow pose?", "how do I do hero pose?", "who invented yoga?"])
+def test_a_question_with_a_new_subject_is_read_on_its_own(real_assistant: Assistant, earlier: str) -> None:
+    """After a declined question about a pose no article teaches, or when another article answers
+    the question's own subject clearly better, no pose is carried over: in the chat, the command
+    line and the API alike (they share Assistant.ask)."""
+    answer = real_assistant.ask("hamstring strech legs straight how", [earlier])
+    assert not answer.abstained
+    assert {c.article for c in answer.citations} == {"stretch-back-of-leg"}
+    turns = [real_assistant.turn(real_assistant.ask(earlier))]
+    assert turns[0].declined == (earlier != "how do I do hero pose?")
+    assert real_assistant.retrieve("hamstring strech legs straight how", turns).query.poses == ()
 
 
 @pytest.mark.slow
