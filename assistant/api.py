@@ -143,7 +143,7 @@ def add_api(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
 
     @app.get("/api/health", tags=["api"], summary="Which index is served")
     async def health() -> dict[str, Any]:
-        index = assistant.index
+        index = (await anyio.to_thread.run_sync(assistant.current)).index
         return {
             "status": "ok",
             "articles": len(index.articles),
@@ -175,7 +175,29 @@ def add_api(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
+    _unknown_routes(app)
     _handle_errors(app)
+
+
+def _unknown_routes(app: FastAPI) -> None:
+    """Every other path under /api and /v1 answers in the API's error shape (404, or 405 with
+    ``Allow`` for a known path asked with another method), instead of falling through to the chat."""
+    allowed: dict[str, set[str]] = {}
+    for route in app.routes:
+        path, methods = getattr(route, "path", ""), getattr(route, "methods", None) or set()
+        if path.startswith(("/api/", "/v1/")):
+            allowed.setdefault(path, set()).update(methods)
+
+    async def unknown(request: Request) -> Any:
+        path = request.url.path
+        if path in allowed:
+            methods = ", ".join(sorted(allowed[path]))
+            raise ApiError(405, "method_not_allowed", f"{path} takes {methods}", {"Allow": methods})
+        raise ApiError(404, "not_found", f"no route {path}; the routes are listed at /api/openapi.json")
+
+    every = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    for prefix in ("/api", "/v1"):
+        app.add_api_route(f"{prefix}/{{rest:path}}", unknown, methods=every, include_in_schema=False)
 
 
 class RequireKey:

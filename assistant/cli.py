@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -110,6 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.command
         ]
         return handler(args, settings)
+    except BrokenPipeError:  # the reader went away (`ask ... | head -1`): nothing more to say
+        _quiet_stdout()
+        return 0
     except AssistantError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -120,8 +124,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the index is unchanged", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush at exit does not fail again
+    on the closed pipe (the recipe in Python's signal documentation)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 # -- add ----------------------------------------------------------------------------------------
@@ -267,8 +277,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Build the index if it is missing or stale, warm up, then serve the chat until interrupted."""
     from .pipeline import Assistant
+    from .server import listen
 
-    check_exposure(settings)  # before any work: a refused address should fail at once
+    check_exposure(settings)  # before any work: a refused address or a port in use fails at once
+    sock = listen(settings.host, settings.port)
     _few_malloc_arenas()
     says = logging.StreamHandler()  # what the running chat does (switching builds, errors), one line each
     says.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
@@ -281,8 +293,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     assistant.ask("hero pose")  # load the model and index before the first visitor
     from .server import serve  # gradio and the web server load only here
 
-    print(f"chat on http://{settings.host}:{settings.port}", flush=True)
-    serve(assistant, settings)
+    with sock:
+        print(f"chat on http://{settings.host}:{settings.port}", flush=True)
+        serve(assistant, settings, sock)
     return 0
 
 

@@ -76,6 +76,7 @@ class Assistant:
         self._embedder = embedder
         self._loaded: Loaded | None = None
         self._lock = threading.Lock()
+        self._switching = threading.Lock()
         self._checked = 0.0
         self._reloading = False
         self._warned = False  # about files changed under the loaded index
@@ -149,12 +150,13 @@ class Assistant:
         does this in the background after a build). A build that cannot be loaded is logged and
         the loaded one kept: returns whether it switched."""
         try:
-            if self._loaded is not None and not self._newer(self._loaded):
-                return False
-            fresh = self._load()
-            with self._lock:
-                self._loaded = fresh
-                self._warned = False
+            with self._switching:  # one load at a time; a second caller finds the switch made
+                if self._loaded is not None and not self._newer(self._loaded):
+                    return False
+                fresh = self._load()
+                with self._lock:
+                    self._loaded = fresh
+                    self._warned = False
             log.info("switched to the index built at %s", fresh.index.manifest.created_at)
             return True
         except AssistantError as error:  # a damaged or mismatched new build: keep serving the old one
@@ -162,7 +164,15 @@ class Assistant:
             return False
         finally:
             self._reloading = False
-        self._warned = False  # about files changed under the loaded index
+
+    def current(self) -> Loaded:
+        """The loaded index, switched first to a newer live build if there is one (at once, not in
+        the background: for saying which index is served)."""
+        loaded = self.loaded()
+        if self._fixed_index is None and self._newer(loaded):
+            self.reload()
+            loaded = self.loaded()
+        return loaded
 
     @property
     def embedder(self) -> Embedder:

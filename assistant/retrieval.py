@@ -89,8 +89,8 @@ class Retriever:
     def understand(self, question: str, history: Sequence[Turn] = ()) -> Query:
         """What ``question`` asks; one that names no pose is about the poses of the latest
         earlier turn whose answer was about one. It is read on its own instead right after a
-        question declined for a pose no article teaches (or naming none), and when it names a subject of its own that another article answers
-        clearly better (:meth:`_elsewhere`)."""
+        question declined for a pose no article teaches (or naming none), and when it names a
+        subject of its own that another article answers clearly better (:meth:`_elsewhere`)."""
         reader = self._reader
         named, topic = reader.topic(question)
         if not named and history and history[-1].declined and not set(history[-1].poses) & self._covered_family:

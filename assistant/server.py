@@ -7,10 +7,13 @@ interrupted. Beyond loopback the server does not start without a login and an AP
 
 from __future__ import annotations
 
+import errno
+import socket
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from .config import Settings, check_exposure
+from .errors import ConfigError
 from .guard import Guard, allowed_hosts
 from .pipeline import Assistant
 
@@ -40,8 +43,33 @@ def make_app(assistant: Assistant, settings: Settings) -> Any:
     return ui.mount(app, ui.build_app(assistant), auth)
 
 
-def serve(assistant: Assistant, settings: Settings) -> None:
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host``:``port`` for the server, taken before anything slow is done, or
+    ``ConfigError`` in one line (a port in use, an address this machine does not have)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (socket.gaierror, IndexError):
+        raise ConfigError(f"cannot listen on {host!r}: no such address here; use --host 127.0.0.1") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"port {port} on {host} is in use (is the chat already running?); stop that, or pick another "
+                "port with --port"
+            ) from None
+        raise ConfigError(f"cannot listen on {host} port {port}: {error.strerror or error}") from None
+    return sock
+
+
+def serve(assistant: Assistant, settings: Settings, sock: socket.socket) -> None:
+    """Serve on ``sock`` (from :func:`listen`) until interrupted."""
     import uvicorn
 
-    app = make_app(assistant, settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    config = uvicorn.Config(make_app(assistant, settings), log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])

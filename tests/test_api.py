@@ -163,6 +163,26 @@ def test_every_error_is_one_json_object_in_its_shape(served, path: str, body: by
     assert "Traceback" not in (tmp / "app.log").read_text()
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "api/ask", 405, "method_not_allowed"),
+        ("DELETE", "v1/chat/completions", 405, "method_not_allowed"),
+        ("GET", "api/nothing-here", 404, "not_found"),
+        ("POST", "api/ask/extra", 404, "not_found"),
+        ("GET", "v1/engines", 404, "not_found"),
+    ],
+)
+def test_other_routes_and_methods_answer_in_the_api_shape(served, method: str, path: str, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
+    url, _ = served
+    r = httpx.request(method, url + path, headers={"Authorization": f"Bearer {KEY}"}, timeout=60)
+    assert r.status_code == status, r.text
+    error = r.json()["error"]
+    assert error["code"] == code and "Not Found" not in r.text
+    if status == 405:
+        assert "POST" in r.headers["allow"] and "POST" in error["message"]
+
+
 def test_the_key_is_required_and_checked(served) -> None:  # type: ignore[no-untyped-def]
     from openai import AuthenticationError, OpenAI
 

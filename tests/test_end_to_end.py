@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
 import sys
 
@@ -112,6 +113,29 @@ def test_user_errors_are_one_line_and_exit_1(real_settings: Settings, tmp_path) 
     assert "Traceback" not in missing.stderr
     nocorpus = cli("build", "--corpus", str(tmp_path / "nothing"), "--index", str(tmp_path / "i"), check=False)
     assert nocorpus.returncode == 1 and "--corpus" in nocorpus.stderr and "Traceback" not in nocorpus.stderr
+
+
+def test_a_port_in_use_is_one_line_and_exit_1(real_settings: Settings) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        done = cli("serve", "--port", port, settings=real_settings, check=False)
+    assert done.returncode == 1 and done.stdout == "", done.stdout
+    assert done.stderr.count("\n") == 1 and f"port {port}" in done.stderr and "--port" in done.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_error(real_settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`ask --questions ... | head -1`: the pipe closes after the first line."""
+    cmd = [sys.executable, "-m", "assistant", "ask", "--questions", str(QUESTIONS), "--json"]
+    cmd += ["--corpus", str(real_settings.corpus_dir), "--index", str(real_settings.index_dir)]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert json.loads(proc.stdout.readline())["id"]
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        code = proc.wait(timeout=300)
+    assert code == 0 and err == "", err
 
 
 def test_build_is_incremental_with_the_real_model(real_settings: Settings) -> None:

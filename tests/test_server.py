@@ -3,6 +3,7 @@ exposes, and that nothing leaves the machine."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -81,6 +82,7 @@ def test_a_rebuild_while_serving_switches_without_failed_requests(served) -> Non
     for t in threads:
         t.start()
     each_answers_again()  # requests are running while the build runs and the index switches
+    before = json.loads(get(url + "api/health")[1])
     (corpus / "tree-notes.md").write_text(TREE)
     build = subprocess.run(
         [sys.executable, "-m", "assistant", "build", "--corpus", str(corpus), "--index", str(tmp / "index")],
@@ -90,6 +92,8 @@ def test_a_rebuild_while_serving_switches_without_failed_requests(served) -> Non
         timeout=300,
     )
     assert build.returncode == 0, build.stderr
+    health = json.loads(get(url + "api/health")[1])  # says the new build at once, not after the next question
+    assert health["generation"] != before["generation"] and health["articles"] == before["articles"] + 1
     log = tmp / "app.log"
     for _ in range(1000):  # a bound in answers, not seconds: a broken reload fails here, not hangs
         if "switched to the index" in log.read_text() or "not switching" in log.read_text():
