@@ -1,6 +1,7 @@
 """Likes and dislikes from the chat, appended to a local JSONL file (one line per vote).
 
-The chat records one vote per answer; the file stops growing at MAX_BYTES (a client could
+The chat records each answer's vote, and a changed vote again under the same answer id (the
+last line for an id is its vote); the file stops growing at MAX_BYTES (a client could
 otherwise vote from endless new sessions), and says so once in the log.
 """
 
@@ -20,12 +21,25 @@ log = logging.getLogger(__name__)
 _full: set[Path] = set()
 
 
-def record(path: Path, *, liked: bool, question: str, answer: str, citations: list[dict[str, Any]]) -> bool:
+def record(
+    path: Path,
+    *,
+    liked: bool | None,
+    question: str,
+    answer: str,
+    citations: list[dict[str, Any]],
+    id: str = "",
+    changed: bool = False,
+) -> bool:
     """Append one vote; each line is written whole, so concurrent votes never interleave.
+    ``id`` names the answer: a vote changed in the chat is appended again with the same id and
+    ``changed``, so the last line for an id is that answer's vote (``liked`` None: taken back).
     False when the file is full (MAX_BYTES)."""
     entry = {
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **({"id": id} if id else {}),
         "liked": liked,
+        **({"changed": True} if changed else {}),
         "question": question,
         "answer": answer,
         "citations": citations,

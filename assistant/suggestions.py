@@ -1,13 +1,14 @@
 """Follow-up suggestions after an answer: other topics the articles cover for the same pose.
 
 No LLM: a topic is offered for a pose when a passage about that pose uses the topic's words,
-and the question just asked is not already about it.
+and no question of the chat already asked about it (the same kind of question, or its words).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from .intent import understand
 from .records import Chunk, Pose
 from .text import tokenize
 
@@ -39,8 +40,21 @@ def available(pose_chunks: Iterable[Chunk]) -> list[int]:
     return [i for i in range(len(TOPICS)) if set(tokenize(TOPICS[i][1])) & found]
 
 
+def _kind(question: str) -> tuple[str, str]:
+    """What a question asks for, as a suggestion is compared with it: its kind and, for steps,
+    which part of the procedure ("how do I get into X?" and "how do I come out of X?" differ)."""
+    intent = understand(question)
+    return intent.kind, intent.procedure
+
+
 def suggest(pose: Pose, topics: Sequence[int], asked: Sequence[str], *, limit: int = 3) -> list[str]:
-    """Up to ``limit`` questions about ``pose`` on covered topics that none of ``asked`` is about."""
+    """Up to ``limit`` questions about ``pose`` on covered topics that none of ``asked`` is about:
+    none asks the same kind of thing, or uses the topic's words."""
     asked_words = {w for q in asked for w in tokenize(q)}
-    fresh = [i for i in topics if not topic_words(i) & asked_words]
+    asked_kinds = {_kind(q) for q in asked}
+    fresh = [
+        i
+        for i in topics
+        if not topic_words(i) & asked_words and _kind(TOPICS[i][0].format(pose="pose")) not in asked_kinds
+    ]
     return [TOPICS[i][0].format(pose=pose.english) for i in fresh[:limit]]

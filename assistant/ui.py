@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import traceback
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,15 +45,63 @@ SESSIONS = 100
 VOTABLE = 50
 #: a question is echoed in the chat up to this many characters (a long paste is answered whole)
 SHOWN_QUESTION_CHARS = 500
+#: earlier answers whose sources the panel keeps (each answer's citations keep working)
+KEPT_SOURCES = 20
 CSS = """
-#sources .source {border-left: 3px solid var(--color-accent); padding: 4px 10px; margin-bottom: 12px;}
+#sources .source {border-left: 3px solid var(--color-accent); padding: 4px 10px; margin-bottom: 12px;
+  scroll-margin-top: 12px; border-radius: 4px;}
 #sources mark {background: #fde68a; color: #1f2937; padding: 0 1px;}
-#sources .source-pose, #sources .source-where {opacity: .75; font-size: .9em;}
-#sources .source:target {background: var(--color-accent-soft);}
+#sources .source-pose, #sources .source-where, #sources .sources-for {opacity: .75; font-size: .9em;}
+#sources .sources-for {margin-bottom: 8px;}
+#sources details.sources-earlier {margin-top: 10px;}
+#sources details.sources-earlier > summary {cursor: pointer; opacity: .8; font-size: .9em;}
+#sources .source.cited, #sources .source:target {outline: 3px solid #d97706; border-left: 6px solid #d97706;
+  background: #fffbeb; color: #1f2937;}
+#sources .source.cited .source-head::after {content: "  \\2190  opened from the answer"; font-weight: 400;
+  font-size: .85em; color: #92400e;}
 #status {opacity: .6; font-size: .85em;}
 a.cite {text-decoration: none; font-weight: 600;}
 .unsupported, .cite-unverified {color: #b45309;}
 .notice {opacity: .75; font-size: .9em;}
+"""
+#: in the browser: a clicked [n] opens its passage (unfolding an earlier answer's sources) and
+#: marks it; a new answer is shown from its start, not scrolled to its end (on a phone the end
+#: of a long answer would be all that shows)
+JS = """
+() => {
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('a.cite');
+    if (!link) return;
+    const card = document.getElementById((link.getAttribute('href') || '').slice(1));
+    if (!card) return;
+    event.preventDefault();
+    for (let el = card.parentElement; el; el = el.parentElement) if (el.tagName === 'DETAILS') el.open = true;
+    document.querySelectorAll('#sources .source.cited').forEach((el) => el.classList.remove('cited'));
+    card.classList.add('cited');
+    card.scrollIntoView({block: 'start', behavior: 'smooth'});
+  }, true);
+  let latest = null, moved = false;
+  const showStart = () => {
+    const rows = document.querySelectorAll('#chat .message-row.bot-row');
+    const row = rows[rows.length - 1];
+    if (!row) return;
+    if (row !== latest) { latest = row; moved = false; }
+    const wrap = row.closest('.bubble-wrap');
+    if (!wrap || moved) return;  // the person scrolled: leave the chat where they put it
+    let asked = row.previousElementSibling;  // the question it answers, shown above it
+    while (asked && !asked.classList.contains('user-row')) asked = asked.previousElementSibling;
+    const from = asked && row.getBoundingClientRect().top - asked.getBoundingClientRect().top < 200 ? asked : row;
+    wrap.scrollTop += from.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 8;
+    const top = row.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight - 80) window.scrollBy({top: top - 120});
+  };
+  for (const kind of ['wheel', 'touchmove', 'keydown']) {
+    document.addEventListener(kind, (event) => {
+      if (event.target.closest && event.target.closest('#chat')) moved = true;
+    }, {passive: true});
+  }
+  new MutationObserver(showStart).observe(document.body, {childList: true, subtree: true});
+}
 """
 
 History = list[dict[str, Any]]
@@ -101,9 +150,11 @@ def respond(
                 yield [*history, reply], render.sources_html(None, waiting=True), None
                 continue
             answer = part  # a finished answer is shown whole, with its sources, at once
-            labels = {p.id: p.label for p in assistant.index.lexicon.poses.values()}
+            index = assistant.index
+            labels = {p.id: p.label for p in index.lexicon.poses.values()}
+            taught = {c.article: index.article_poses(c.article) for c in answer.citations}
             reply["content"] = render.answer_html(answer.text, answer.citations, notice=answer.notice, turn=turn)
-            yield [*history, reply], render.sources_html(answer, labels, turn=turn), answer
+            yield [*history, reply], render.sources_html(answer, labels, turn=turn, taught=taught), answer
     except AssistantError as error:
         message = str(error)
         reply["content"] = render.text(message[:1].upper() + message[1:] + ".")
@@ -116,17 +167,20 @@ def respond(
 
 def _coverage(assistant: Assistant) -> str:
     index = assistant.index
-    labels = {p.id: p.label for p in index.lexicon.poses.values()}
-    return render.coverage_html(
-        (a.title, [labels.get(p, p) for p in a.poses]) for a in sorted(index.articles.values(), key=lambda a: a.title)
-    )
+    articles = sorted(index.articles.values(), key=lambda a: a.title.casefold())
+    poses = [(p.label, [a.title for a in articles if p.id in a.poses]) for p in index.covered]
+    return render.coverage_html(poses, [a.title for a in articles if not a.poses])
 
 
 def _status(assistant: Assistant) -> str:
     index = assistant.index
     m = index.manifest
     mode = f" · answers by {assistant.settings.llm_model}" if assistant.llm else ""
-    return render.status_text(len(index.articles), len(index.chunks), m.model.name, m.created_at) + mode
+    return (
+        render.status_text(len(index.articles), len(index.chunks), m.model.name, m.created_at)
+        + mode
+        + " · for other programs: the HTTP API at /api and /v1 ([schema](/api/openapi.json))"
+    )
 
 
 def _citations_json(answer: Answer) -> list[dict[str, Any]]:
@@ -137,10 +191,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     with gr.Blocks(title="Yoga pose assistant", analytics_enabled=False) as app:
         gr.Markdown(
             "## Yoga pose assistant\nAsk about a pose. Answers are sentences from the articles; "
-            "each [n] opens its passage on the right."
+            "each [n] opens its passage under Sources."
         )
         answers = gr.State({})  # chat message index -> what was answered, for likes and dislikes
         conversation = gr.State([])  # the chat's turns: each question and the poses its answer was about
+        kept = gr.State([])  # each answer's sources: (turn, question, cards), oldest first
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(
@@ -150,6 +205,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     sanitize_html=True,
                     buttons=["copy"],
                     feedback_options=("Like", "Dislike"),
+                    autoscroll=False,  # JS shows each new answer from its start instead
                 )
                 with gr.Row(elem_id="suggestions"):
                     slots = [gr.Button(visible=False, size="sm", variant="secondary") for _ in range(SUGGESTION_SLOTS)]
@@ -157,7 +213,6 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     elem_id="question",
                     label="Your question",
                     max_lines=3,
-                    max_length=assistant.settings.max_question_chars,
                     placeholder="e.g. what if my feet hurt in Hero?",
                     submit_btn=True,
                 )
@@ -170,37 +225,52 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         gr.Markdown(_status(assistant), elem_id="status")
 
         def on_submit(
-            message: str, history: History, answered: dict[int, Any], turns: list[Turn]
+            message: str,
+            history: History,
+            answered: dict[int, Any],
+            turns: list[Turn],
+            sections: list[tuple[int, str, str]],
         ) -> Iterator[tuple[Any, ...]]:
             hidden = [gr.update(visible=False)] * SUGGESTION_SLOTS
-            kept = [t for t in earlier_turns(history, turns) if isinstance(t, Turn)]
+            earlier = [t for t in earlier_turns(history, turns) if isinstance(t, Turn)]
             for chat_value, panel, answer in respond(assistant, message, history, turns):
-                if answer is None:
-                    yield "", chat_value, panel, answered, turns, *hidden
+                turn = len(chat_value) - 1
+                # a cleared chat numbers its answers again: sources from before it are dropped
+                sections = [s for s in (sections or []) if s[0] < turn][-(KEPT_SOURCES - 1) :]
+                if answer is None:  # still coming, or not answered: earlier sources stay below the note
+                    yield "", chat_value, render.sources_panel(sections, note=panel), answered, turns, sections, *hidden
                     continue
-                turns = [*kept, assistant.turn(answer)][-MAX_HISTORY:]
+                turns = [*earlier, assistant.turn(answer)][-MAX_HISTORY:]
                 answered = {
                     **dict(list(answered.items())[-VOTABLE:]),
-                    len(chat_value) - 1: {
+                    turn: {
+                        "id": uuid.uuid4().hex,
                         "question": answer.question,
                         "answer": answer.text,
                         "citations": _citations_json(answer),
                     },
                 }
+                sections = [*sections, (turn, answer.question, panel)]
                 shown = list(answer.suggestions)[:SUGGESTION_SLOTS]
                 updates = [gr.update(value=s, visible=True) for s in shown]
                 updates += [gr.update(visible=False)] * (SUGGESTION_SLOTS - len(shown))
-                yield "", chat_value, panel, answered, turns, *updates
+                yield "", chat_value, render.sources_panel(sections), answered, turns, sections, *updates
 
         # typed questions and clicked suggestions share one queue of CONCURRENCY workers
         answering: dict[str, Any] = {
-            "outputs": [question, chat, sources, answers, conversation, *slots],
+            "outputs": [question, chat, sources, answers, conversation, kept, *slots],
             "concurrency_limit": CONCURRENCY,
             "concurrency_id": "answer",
         }
-        question.submit(on_submit, [question, chat, answers, conversation], api_name="ask", **answering)
+        state = [chat, answers, conversation, kept]
+        question.submit(on_submit, [question, *state], api_name="ask", **answering)
         for slot in slots:
-            slot.click(on_submit, [slot, chat, answers, conversation], api_visibility="private", **answering)
+            slot.click(on_submit, [slot, *state], api_visibility="private", **answering)
+        chat.clear(
+            lambda: (render.sources_html(None), {}, [], []),
+            outputs=[sources, answers, conversation, kept],
+            api_visibility="private",
+        )
 
         def on_vote(data: gr.LikeData, answered: dict[int, Any]) -> dict[int, Any]:
             return vote(assistant.settings.feedback_path, answered, data.index, data.liked)
@@ -210,14 +280,17 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
 
 def vote(path: Path, answered: dict[int, Any], index: object, liked: object) -> dict[int, Any]:
-    """Record a like or dislike of one of the chat's answers, once per answer; returns the chat's
-    answers with that one marked voted."""
+    """Record a like or dislike of one of the chat's answers: a changed vote, or one taken back
+    (the chat sends "" when its button is clicked again: recorded as liked null), is recorded
+    again under the answer's ``id``, so the file's last line for an id is its vote; a repeated
+    one is not. Returns the chat's answers with that one's vote noted."""
     at = index if isinstance(index, int) else index[0] if isinstance(index, (list, tuple)) and index else None
     entry = answered.get(at) if isinstance(at, int) else None
-    if not isinstance(at, int) or entry is None or liked is None or entry.get("voted"):
+    now = None if liked == "" else liked
+    if not isinstance(at, int) or entry is None or not isinstance(now, (bool, type(None))) or entry.get("voted") is now:
         return answered
-    feedback.record(path, liked=bool(liked), **{k: v for k, v in entry.items() if k != "voted"})
-    return {**answered, at: {**entry, "voted": True}}
+    feedback.record(path, liked=now, changed="voted" in entry, **{k: v for k, v in entry.items() if k != "voted"})
+    return {**answered, at: {**entry, "voted": now}}
 
 
 def one_line_errors() -> None:
@@ -252,7 +325,7 @@ def mount(server: Any, app: gr.Blocks, auth: tuple[str, str] | None) -> Any:
         server,
         app,
         path="/",
-        footer_links=["api", "gradio"],
+        footer_links=["gradio"],  # not Gradio's API page: the project's own API is linked in the status line
         run_history=False,  # it would upload questions and answers with the host's Hugging Face token
         auth=auth,
         show_error=False,
@@ -262,4 +335,5 @@ def mount(server: Any, app: gr.Blocks, auth: tuple[str, str] | None) -> Any:
         pwa=False,
         ssr_mode=False,
         css=CSS,
+        js=JS,
     )

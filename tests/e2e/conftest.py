@@ -15,11 +15,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The running app's address, and its folder (its log and feedback.jsonl)."""
     tmp = tmp_path_factory.mktemp("app")
     proc, url = start_app(tmp)
-    yield url
+    yield url, tmp
     stop_app(proc)
+
+
+@pytest.fixture(scope="session")
+def app_url(app_dir: tuple[str, Path]) -> str:
+    return app_dir[0]
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -11,37 +12,88 @@ from .conftest import ARTIFACTS
 pytestmark = pytest.mark.e2e
 
 
-def test_feet_hurt_in_hero_then_a_follow_up(browser, app_url: str) -> None:  # type: ignore[no-untyped-def]
-    page = browser.new_page(viewport={"width": 1300, "height": 1000})
-    page.goto(app_url)
-    page.wait_for_selector("#question textarea")
-
-    page.fill("#question textarea", "what if my feet hurt in Hero?")
+def ask(page, question: str, answers: int) -> None:  # type: ignore[no-untyped-def]
+    """Type ``question`` and wait until the chat shows ``answers`` answers, the last one cited."""
+    page.fill("#question textarea", question)
     page.keyboard.press("Enter")
-    page.wait_for_selector("#chat a.cite", timeout=60_000)
-    page.wait_for_selector("#sources .source mark", timeout=60_000)
+    page.wait_for_function(
+        f"(() => {{ const rows = document.querySelectorAll('#chat .bot-row');"
+        f" return rows.length === {answers} && rows[rows.length - 1].querySelector('a.cite'); }})()",
+        timeout=60_000,
+    )
 
-    cite = page.locator("#chat a.cite").first
+
+def open_citation(page, answer: int) -> object:  # type: ignore[no-untyped-def]
+    """Click the first [n] of the ``answer``-th answer; returns its card in the Sources panel."""
+    cite = page.locator("#chat .bot-row").nth(answer).locator("a.cite").first
     target = cite.get_attribute("href")
     assert target and re.fullmatch(r"#source-\d+-\d+", target)
     cite.click()
-    panel = page.locator(target)
-    assert panel.is_visible()
-    assert "Hero" in panel.inner_text()  # a Hero article's passage
-    highlighted = panel.locator("mark").first.inner_text()
-    assert highlighted and highlighted.split()[0] in page.locator("#chat").inner_text()
+    card = page.locator(target)
+    card.wait_for(state="visible")
+    assert "cited" in (card.get_attribute("class") or "")  # clearly marked, not a faint tint
+    assert page.locator("#sources .source.cited").count() == 1
+    return card
 
-    page.fill("#question textarea", "and how long should I hold it?")
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        "document.querySelectorAll('#chat a.cite').length > 0 && "
-        "[...document.querySelectorAll('#chat a.cite')].some(a => a.getAttribute('href').startsWith('#source-3-'))",
-        timeout=60_000,
-    )
+
+def test_feet_hurt_in_hero_then_a_follow_up(browser, app_dir) -> None:  # type: ignore[no-untyped-def]
+    app_url, tmp = app_dir
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.goto(app_url)
+    page.wait_for_selector("#question textarea")
+    assert "under Sources" in page.locator("body").inner_text()
+
+    ask(page, "what if my feet hurt in Hero?", 1)
+    card = open_citation(page, 0)
+    assert "Hero" in card.inner_text()  # a Hero article's passage
+    highlighted = card.locator("mark").first.inner_text()
+    assert highlighted and highlighted.split()[0] in page.locator("#chat").inner_text()
+    assert "#" not in card.inner_text() and "**" not in card.inner_text()  # Markdown shown as text
+
+    ask(page, "and how long should I hold it?", 2)
     assert "seconds" in page.locator("#sources").inner_text() or "minute" in page.locator("#sources").inner_text()
     assert page.locator("#suggestions button:visible").count() >= 2
+    shown = [b.inner_text().casefold() for b in page.locator("#suggestions button:visible").all()]
+    assert "and how long should i hold it?" not in shown
+
+    earlier = open_citation(page, 0)  # a citation in the earlier answer still opens its passage
+    assert "Hero" in earlier.inner_text() and earlier.locator("mark").count() >= 1
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+
+    page.locator("#chat").get_by_label("Like", exact=True).last.click()  # the latest answer's 👍, then 👎
+    page.locator("#chat").get_by_label("Dislike", exact=True).last.click()
+    feedback = tmp / "feedback.jsonl"
+    votes = []
+    for _ in range(300):  # polls until both votes are written (fails after 30 s, never waits longer than needed)
+        votes = [json.loads(line) for line in feedback.read_text().splitlines()] if feedback.exists() else []
+        if len(votes) >= 2:
+            break
+        page.wait_for_timeout(100)
+    assert [v["liked"] for v in votes] == [True, False] and votes[0]["id"] == votes[1]["id"] and votes[1]["changed"]
+    page.close()
+
+
+def test_on_a_phone_each_answer_shows_from_its_start(browser, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True)
+    page.goto(app_url)
+    page.wait_for_selector("#question textarea")
+    ask(page, "how long do I hold pyramid pose?", 1)
+    ask(page, "what if my feet hurt in Hero?", 2)  # a long answer
+    page.wait_for_function(
+        """(() => {
+            const rows = document.querySelectorAll('#chat .bot-row');
+            const top = rows[rows.length - 1].getBoundingClientRect().top;
+            const box = rows[rows.length - 1].closest('.bubble-wrap').getBoundingClientRect();
+            return top >= box.top && top <= box.top + 120 && top >= 0 && top < window.innerHeight - 80;
+        })()""",
+        timeout=10_000,
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-phone.png"))
+    card = open_citation(page, 0)
+    assert card.is_visible() and "breaths" in card.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "chat-phone-source.png"))
     page.close()
 
 
