@@ -173,7 +173,9 @@ def test_every_error_is_one_json_object_in_its_shape(served, path: str, body: by
         ("GET", "v1/engines", 404, "not_found"),
     ],
 )
-def test_other_routes_and_methods_answer_in_the_api_shape(served, method: str, path: str, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
+def test_other_routes_and_methods_answer_in_the_api_shape(
+    served, method: str, path: str, status: int, code: str
+) -> None:  # type: ignore[no-untyped-def]
     url, _ = served
     r = httpx.request(method, url + path, headers={"Authorization": f"Bearer {KEY}"}, timeout=60)
     assert r.status_code == status, r.text

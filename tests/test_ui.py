@@ -189,3 +189,5 @@ def test_the_app_builds_with_its_panels(real_assistant: Assistant) -> None:
     config = app.get_config_file()
     ids = {c.get("props", {}).get("elem_id") for c in config["components"]}
     assert {"chat", "question", "sources", "coverage", "status"} <= ids
+    box = next(c["props"] for c in config["components"] if c.get("props", {}).get("elem_id") == "question")
+    assert not box.get("max_length")  # a long paste reaches the server, which says it is too long
