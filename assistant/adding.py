@@ -33,6 +33,8 @@ from .records import Article, Pose
 
 #: longest file name made from a title (before '.md')
 MAX_NAME_CHARS = 60
+#: what a removed line of a web page is when the page's own text extraction left it out
+OUTSIDE = "outside the article"
 
 #: a folder a browser writes beside a saved page ('Bridge Pose_files'): its assets, never articles
 _ASSETS = re.compile(r"_files$|\.files$", re.IGNORECASE)
@@ -116,7 +118,7 @@ def prepare(
         extracted = extract(path, shown)
     except OSError as error:
         raise InputError(shown, f"cannot be read ({error.strerror or type(error).__name__})") from None
-    cleaned = clean(extracted.text)
+    cleaned = clean(extracted.text, extracted.links)
     body = cleaned.text
     if len(body.split()) < MIN_WORDS:
         raise InputError(shown, "has no article text left once the page's furniture is removed; not added")
@@ -139,7 +141,7 @@ def prepare(
         "as given" if poses else "from its front matter" if extracted.poses else "found in the text",
         markdown,
         len(body.split()),
-        cleaned.removed,
+        tuple(Removal(line, OUTSIDE, 0) for line in extracted.dropped) + cleaned.removed,
         (_body_hash(body), extracted.sha256),
     )
 

@@ -52,6 +52,11 @@ class Extracted:
     text: str
     poses: tuple[str, ...] = ()  # a Markdown file's own front matter 'poses'
     sha256: str = ""  # of the original file
+    #: for a web page: its lines that are links and nothing else (menus, tags, tables of contents:
+    #: navigation); None where a file cannot say (text, PDF)
+    links: frozenset[str] | None = None
+    #: for a web page: its visible lines the extractor left out (menus, banners, comments, footer)
+    dropped: tuple[str, ...] = ()
 
 
 def read_input(path: Path, shown: str) -> bytes:
@@ -93,31 +98,83 @@ def from_html(raw: bytes, shown: str) -> Extracted:
     from lxml import html as lxml_html
 
     try:
-        text = trafilatura.extract(
+        linked = trafilatura.extract(
             raw,
             output_format="markdown",
             include_comments=False,
-            include_links=False,
+            include_links=True,  # to tell navigation (lines of links) from the article's own short lines
             include_images=False,
             include_tables=True,
             deduplicate=False,
         )
         meta = trafilatura.extract_metadata(raw)
-        tree = lxml_html.fromstring(raw) if text else None
+        tree = lxml_html.fromstring(raw) if linked else None
     except Exception as error:  # the parsers' own errors, whatever a strange page makes them raise
         first = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
         raise InputError(shown, f"cannot be read as a web page ({first}); save the page again") from None
-    if not text or not text.strip():
+    if not linked or not linked.strip():
         raise InputError(
             shown,
             "has no article text that can be found; save the article's page itself, or paste its text into a .txt",
         )
-    text = plain_inline(text)
+    links = frozenset(_line_key(line) for line in linked.splitlines() if _LINK_LINE.match(line))
+    text = plain_inline(_LINK.sub(r"\1", linked))
     address = _page_address(tree) or (meta.url if meta else None)
     if meta and meta.title:  # the page's own title heads the article, as in every corpus article
         title = short_title(meta.title)
-        return Extracted("html", title, address, _with_title(text, title))
-    return Extracted("html", short_title(_first_line(text)), address, text.strip() + "\n")
+        text = _with_title(text, title)
+    else:
+        title, text = short_title(_first_line(text)), text.strip() + "\n"
+    return Extracted("html", title, address, text, links=links, dropped=left_out(tree, text))
+
+
+#: a Markdown link, and a line that is links and separators only (a list marker allowed)
+_LINK = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")
+_LINK_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])?\s*(?:\[[^\]\n]*\]\([^)\n]*\)[\s|·•,;/>»›-]*)+$")
+#: elements whose text a reader never sees, and elements that start a new line
+_UNSEEN = ("script", "style", "noscript", "template", "head", "svg", "iframe", "object")
+_BLOCKS = frozenset(
+    "address article aside blockquote body br dd details dialog div dl dt fieldset figcaption figure footer form "
+    "h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table td th tr ul button label option "
+    "select textarea".split()
+)
+
+
+def _line_key(line: str) -> str:
+    """A line as lines are compared: link and list marks off, words only, case folded."""
+    return " ".join(re.findall(r"\w+", _LINK.sub(r"\1", line).casefold()))
+
+
+def left_out(tree: Any, kept: str) -> tuple[str, ...]:
+    """The page's visible lines (as a browser would lay them out) that are not in ``kept``: what
+    the extractor left out. A line of one or two words must be a line of ``kept``; a longer one
+    may be part of one."""
+    body = tree.find(".//body") if tree is not None else None
+    if body is None:
+        return ()
+    for element in list(body.iter(*_UNSEEN)):
+        element.drop_tree()
+    parts: list[str] = []
+
+    def walk(element: Any) -> None:
+        block = isinstance(element.tag, str) and element.tag.lower() in _BLOCKS
+        parts.append("\n" if block else "")
+        parts.append(element.text or "" if isinstance(element.tag, str) else "")
+        for child in element:
+            walk(child)
+            parts.append(child.tail or "")
+        parts.append("\n" if block else "")
+
+    walk(body)
+    kept_lines = {_line_key(line) for line in kept.splitlines()}
+    kept_words = f" {_line_key(kept)} "
+    out = []
+    for line in "".join(parts).split("\n"):
+        key = _line_key(line)
+        if not key or key in kept_lines or (len(key.split()) > 2 and f" {key} " in kept_words):
+            continue
+        out.append(" ".join(line.split()))
+    return tuple(dict.fromkeys(out))
 
 
 _EMPHASIS = re.compile(r"(?<![\w*\\])(\*\*|\*|`)(?=\S)(.+?)(?<=\S)\1(?![\w*])")

@@ -1,9 +1,10 @@
 """Web furniture: the lines a page carries that are not the article.
 
-Comment sections, newsletter and subscribe calls, affiliate disclosures, share and social
-lines, cookie notices, navigation and breadcrumbs, related-post lists, copyright and contact
-lines, bylines, datelines and author biographies. ``clean`` removes them from a text and says
-what it removed and why.
+Comment sections, newsletter and subscribe calls, affiliate disclosures and price links, share
+and social lines, cookie notices, navigation and breadcrumbs, related-post lists, a site's own
+labels and notes ("Level: Beginner", "Read this section carefully"), copyright and contact
+lines, bylines (a reader's question's too), datelines and author biographies. ``clean``
+removes them from a text and says what it removed and why.
 
 Three rules, on general English web wording and page layout (never one site's phrasing):
 
@@ -67,7 +68,10 @@ KINDS: dict[str, re.Pattern[str]] = {
     ),
     "affiliate": re.compile(
         r"\b(?:affiliate|commissions?|sponsored|disclosure|amazon associate|(?:a )?links? (?:to|on) amazon|"
-        r"paid partnership|at no (?:extra|additional) cost to you|i may earn|we may earn)\b",
+        r"paid partnership|at no (?:extra|additional) cost to you|i may earn|we may earn|"
+        r"check (?:the )?(?:latest |current |today['’]s |best )?prices?|"
+        r"(?:buy|shop|order|view|see|get) (?:it|them|this|one|now|here) (?:on|at|from) amazon|"
+        r"available (?:on|at) amazon)\b",
         _I,
     ),
     "social": re.compile(
@@ -101,6 +105,12 @@ KINDS: dict[str, re.Pattern[str]] = {
         r"continue reading\b.*|see also)\W*$",
         _I,
     ),
+    "site": re.compile(  # a site's labels and its notes to the reader, not the article
+        r"^\W*(?:level|difficulty|skill level|experience level|suitable for|pose type|category|duration|time needed|"
+        r"style)\s*[:\-–—]\s*[\w ,/&'’+-]{1,40}$|"
+        r"\bread this (?:section|article|page|post|part|guide) (?:carefully|first|in full|before)\b",
+        _I,
+    ),
     "legal": re.compile(
         r"©|\(c\) \d{4}|\bcopyright\b|all rights reserved|"
         r"\b(?:privacy policy|terms (?:of (?:use|service)|and conditions)|powered by|sitemap|site map|"
@@ -126,6 +136,9 @@ KINDS: dict[str, re.Pattern[str]] = {
         r"^(?i:by|written by|posted by|author:?|reviewed by|medically reviewed by)\s+(?:Dr\.?\s+)?[A-Z][\w'’.-]+"
         r"(?:\s+[A-Z][\w'’.-]+)*\W*(?:[|·•,–—-].*)?$|"
         r"^(?i:(?:last )?(?:updated|posted|published|modified)(?: on)?:?)\s+(?:[A-Za-z]+\.? \d{1,2}|\d)|"
+        # a reader's question's byline
+        r"^\W*(?i:(?:asked|submitted|sent in|question|a question)\s+(?:by|from))\s+[A-Z][\w'’.-]*"
+        r"(?:[ ,]+[\w'’.-]+){0,4}\W*$|^\W*(?i:reader question|a reader asks)\W*$|"
         # an author's biography
         r"(?i:\babout the author\b|\b(?:e-?ryt|ryt)(?:[- ]?\d+)?\b|\b(?:is|am) (?:a |an )?(?:[\w-]+ ){0,2}"
         r"(?:certified|registered|licensed)\b|\bhas (?:studied|taught|been teaching)\b|\blives in\b|"
@@ -164,8 +177,11 @@ def kind_of(text: str) -> str | None:
     return None
 
 
-def clean(text: str) -> Cleaned:
-    """``text`` without its furniture; line breaks of the kept text are kept as they are."""
+def clean(text: str, links: frozenset[str] | None = None) -> Cleaned:
+    """``text`` without its furniture; line breaks of the kept text are kept as they are.
+    ``links``: for a web page, its lines that are links and nothing else (``convert.Extracted``):
+    then only those can be menu items, and the article's own short lines (its title, a name
+    line, a list of one or two words an item) are never taken for a menu."""
     lines = text.split("\n")
     removed: list[Removal] = []
     out: list[str | None] = []  # each line as kept, or None
@@ -180,7 +196,7 @@ def clean(text: str) -> Cleaned:
         out.append(kept)
         kinds.append(kind)
         kept_words += len((kept or "").split())
-    for i, kind in _structure(lines, kinds):
+    for i, kind in _structure(lines, kinds, links):
         out[i], kinds[i] = None, kind
     removed += [Removal(lines[i].strip(), kind, i + 1) for i, kind in enumerate(kinds) if kind]
     removed.sort(key=lambda r: r.line)
@@ -193,10 +209,11 @@ def _label(line: str) -> bool:
     return 0 < len(words) <= LABEL_WORDS and not re.search(r"[.!?]$", line.strip())
 
 
-def _structure(lines: list[str], kinds: list[str | None]) -> list[tuple[int, str]]:
+def _structure(lines: list[str], kinds: list[str | None], links: frozenset[str] | None) -> list[tuple[int, str]]:
     """Lines that are furniture by where they stand: short lines listed under a 'related posts'
-    heading; a heading's earlier copy (a table of contents, a title repeated in the page header);
-    and runs of menu-like lines that hold furniture or open or close the page."""
+    heading; a section heading's earlier copy (a table of contents), and the title repeated
+    where no text follows it (a page footer); and runs of menu-like lines that hold furniture or
+    open or close the page (with ``links``, only lines that are links can be menu items)."""
     found: dict[int, str] = {}
     filled = [i for i, line in enumerate(lines) if line.strip()]
     for n, i in enumerate(filled):  # a related-posts list: short lines under its heading
@@ -205,20 +222,35 @@ def _structure(lines: list[str], kinds: list[str | None]) -> list[tuple[int, str
                 if len(lines[j].split()) > RELATED_TITLE_WORDS or kinds[j] == "comments":
                     break
                 found.setdefault(j, "related")
-    later: set[str] = set()
-    for i in reversed(filled):  # a heading's earlier copy
-        key = " ".join(lines[i].split()).casefold()
-        if _label(lines[i]) and len(lines[i].split()) <= RELATED_TITLE_WORDS and key in later:
+
+    def key(i: int) -> str:
+        return " ".join(re.findall(r"\w+", lines[i].casefold()))
+
+    def heads_text(n: int) -> bool:  # the next line of the article is text, not another label
+        return any(not kinds[j] and not _label(lines[j]) for j in filled[n + 1 : n + 2])
+
+    sections: set[str] = set()
+    for n in reversed(range(len(filled))):  # a heading's earlier copy: a table of contents
+        i = filled[n]
+        titled = _label(lines[i]) and len(lines[i].split()) <= RELATED_TITLE_WORDS
+        if titled and key(i) in sections and n > 0:
             found.setdefault(i, "navigation")
-        later.add(key)
+        if titled and heads_text(n):
+            sections.add(key(i))
+    if filled and _label(lines[filled[0]]):  # the title again, where nothing of the article follows
+        for n, i in enumerate(filled[1:], 1):
+            if key(i) == key(filled[0]) and not heads_text(n):
+                found.setdefault(i, "navigation")
 
     def furniture(i: int) -> bool:
         return bool(kinds[i]) or i in found
 
+    def menu_item(i: int) -> bool:
+        return len(lines[i].split()) <= MENU_WORDS and _label(lines[i]) and (links is None or key(i) in links)
+
     run: list[int] = []
     for i in [*filled, -1]:  # runs of menu items, tags and share buttons
-        short = i >= 0 and (furniture(i) or (len(lines[i].split()) <= MENU_WORDS and _label(lines[i])))
-        if short:
+        if i >= 0 and (furniture(i) or menu_item(i)):
             run.append(i)
             continue
         items = [j for j in run if not furniture(j)]

@@ -42,6 +42,7 @@ class Mention:
     first: int  # word index where the name starts
     last: int  # word index after the name
     exact: bool
+    name: tuple[str, ...] = ()  # the name's words, as the lexicon has them
 
 
 def _key(name: str) -> tuple[str, ...]:
@@ -130,7 +131,7 @@ class Lexicon:
                 key = tuple(plain[i : i + n])
                 if key in self._names:
                     exact = all(e for _, e in ws[i : i + n])
-                    found.append(Mention(self._names[key], i, i + n, exact))
+                    found.append(Mention(self._names[key], i, i + n, exact, key))
                     i += n
                     break
             else:
@@ -198,6 +199,17 @@ class Lexicon:
     def find(self, text: str) -> tuple[str, ...]:
         """Ids of the poses ``text`` names, in order of first mention, without repeats."""
         return tuple(dict.fromkeys(m.pose for m in self.mentions(text)))
+
+    @staticmethod
+    def sanskrit_name(mention: Mention) -> bool:
+        """The mention names its pose by a Sanskrit name, in any spelling ('Paschimottanasana')."""
+        return bool(mention.name) and bool(_SANSKRIT_NAME.fullmatch(mention.name[-1]))
+
+    def by_alias(self, mention: Mention) -> bool:
+        """The mention names its pose by neither its English nor its Sanskrit name, but by one of
+        the other names people use ('seated hamstring stretch' for Head-to-Knee Forward Bend)."""
+        pose = self.poses.get(mention.pose)
+        return pose is not None and mention.name not in {_key(pose.english), _key(pose.sanskrit), _key(pose.id)}
 
     def family(self, pose_id: str) -> set[str]:
         """The pose, the pose it is a variant of, and its own variants."""

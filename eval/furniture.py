@@ -1,10 +1,13 @@
-"""Web furniture removal measured on labelled pages (eval/furniture/*.txt; format in its README).
+"""Web furniture removal measured on labelled pages (eval/furniture/; format in its README).
 
     .venv/bin/python eval/furniture.py [--errors] [--json OUT]
 
-Each page is cleaned with ``assistant.furniture.clean``. A labelled line (or sentence) counts as
-removed when the cleaning removed it. Furniture is the positive class: precision is the share
-of removed lines that are furniture (article text lost), recall the share of furniture lines
+Copied text (``*.txt``) is cleaned with ``assistant.furniture.clean``; a labelled line (or
+sentence) counts as removed when the cleaning removed it. Saved pages (``*.html``) go the whole
+way ``add`` takes them (the page's text extracted, then cleaned); each line a browser shows is
+furniture when it stands inside an element marked ``data-furniture``, and removed when it is not
+in the article ``add`` would write. Furniture is the positive class: precision is the share of
+removed lines that are furniture (article text lost), recall the share of furniture lines
 removed (furniture left in the article).
 """
 
@@ -17,6 +20,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.convert import from_html, left_out
 from assistant.furniture import clean
 
 PAGES = Path(__file__).resolve().parent / "furniture"
@@ -55,6 +59,25 @@ def score(page: str, units: list[Unit]) -> list[tuple[Unit, bool]]:
     return [(u, (u.number, u.text) in removed or (u.number, u.line) in removed) for u in units]
 
 
+def score_html(raw: bytes) -> list[tuple[Unit, bool]]:
+    """Each line a browser shows of a labelled page, with whether ``add`` would leave it out."""
+    from lxml import html as lxml_html
+
+    page = lxml_html.fromstring(raw)
+    article = lxml_html.fromstring(raw)
+    for element in article.xpath("//*[@data-furniture]"):
+        element.drop_tree()
+    for element in page.xpath("//*[@data-furniture]"):
+        del element.attrib["data-furniture"]
+    unlabelled = lxml_html.tostring(page, encoding="unicode").encode()
+    extracted = from_html(unlabelled, "page")
+    kept = clean(extracted.text, extracted.links).text
+    shown = left_out(lxml_html.fromstring(unlabelled), "")  # every line a browser shows
+    not_furniture = set(left_out(article, ""))
+    removed = set(left_out(lxml_html.fromstring(unlabelled), kept))
+    return [(Unit(line, line not in not_furniture, line, n), line in removed) for n, line in enumerate(shown, 1)]
+
+
 def figures(rows: list[tuple[Unit, bool]]) -> dict[str, float]:
     tp = sum(u.furniture and cut for u, cut in rows)
     fp = sum(not u.furniture and cut for u, cut in rows)
@@ -77,11 +100,11 @@ def main() -> int:
     every: list[tuple[Unit, bool]] = []
     per_page = {}
     print(f"{'page':28} {'lines':>6} {'furn.':>6} {'precision':>10} {'recall':>8}")
-    for path in sorted(PAGES.glob("*.txt")):
-        rows = score(*parse(path.read_text(encoding="utf-8")))
+    for path in sorted([*PAGES.glob("*.txt"), *PAGES.glob("*.html")], key=lambda p: (p.suffix, p.name)):
+        rows = score_html(path.read_bytes()) if path.suffix == ".html" else score(*parse(path.read_text("utf-8")))
         every += rows
-        f = per_page[path.stem] = figures(rows)
-        print(f"{path.stem:28} {f['lines']:6.0f} {f['furniture']:6.0f} {f['precision']:10.3f} {f['recall']:8.3f}")
+        f = per_page[path.name] = figures(rows)
+        print(f"{path.name:28} {f['lines']:6.0f} {f['furniture']:6.0f} {f['precision']:10.3f} {f['recall']:8.3f}")
         if args.errors:
             for unit, cut in rows:
                 if unit.furniture != cut:
