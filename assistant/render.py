@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import nh3
 
@@ -130,7 +130,7 @@ def sources_html(
     *,
     waiting: bool = False,
     turn: int = 0,
-    taught: dict[str, Sequence[str]] | None = None,
+    taught: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """One card per cited passage: number, article title, pose, passage with highlights.
     ``taught``: the poses each article teaches; a card names those (not a pose the passage only
