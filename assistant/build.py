@@ -258,7 +258,13 @@ def _with_roles(chunks: list[Chunk], sentence_vectors: np.ndarray, model: roles.
     return out
 
 
-OldVectors = tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]
+OldVectors = tuple[dict[tuple[str, tuple[tuple[int, int], ...]], int], np.ndarray, np.ndarray, np.ndarray]
+
+
+def _relative(chunk: Chunk) -> tuple[tuple[int, int], ...]:
+    """The passage's sentence spans, from its own start: a passage's sentence vectors are reused
+    only when its text is cut into the same sentences."""
+    return tuple((s - chunk.start, e - chunk.start) for s, e in chunk.sentences)
 
 
 def _embed(
@@ -273,9 +279,10 @@ def _embed(
     vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
     sentence_vectors = np.zeros((int(first[-1]), embedder.dim), dtype=np.float32)
     todo = []
-    for i, h in enumerate(c.digest for c in chunks):
-        if old is not None and h in old[0]:
-            row, old_first, old_vectors, old_sentences = old[0][h], old[1], old[2], old[3]
+    for i, chunk in enumerate(chunks):
+        row = old[0].get((chunk.digest, _relative(chunk))) if old is not None else None
+        if old is not None and row is not None:  # the same text, cut into the same sentences
+            old_first, old_vectors, old_sentences = old[1], old[2], old[3]
             vectors[i] = old_vectors[row]
             sentence_vectors[first[i] : first[i + 1]] = old_sentences[old_first[row] : old_first[row + 1]]
         else:
@@ -292,9 +299,10 @@ def _embed(
 
 
 def _old_vectors(live: Path, old_chunks: list[Chunk]) -> OldVectors:
-    """The live index's vectors by passage hash (the caller checked they came from the same model)."""
+    """The live index's vectors by passage hash and sentence cut (the caller checked they came from
+    the same model)."""
     return (
-        {c.digest: i for i, c in enumerate(old_chunks)},
+        {(c.digest, _relative(c)): i for i, c in enumerate(old_chunks)},
         first_sentence_rows(old_chunks),
         np.load(live / VECTORS_FILE, mmap_mode="r"),
         np.load(live / SENTENCE_VECTORS_FILE, mmap_mode="r"),

@@ -63,6 +63,31 @@ def test_one_changed_article_embeds_only_its_new_passages(fake_settings: Setting
     ]
 
 
+def test_a_passage_cut_into_other_sentences_is_embedded_again(
+    fake_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new sentence splitter keeps a passage's text but may cut it into more sentences: its
+    vectors are not reused by the text alone (that crashed the build)."""
+    import re
+
+    from assistant import manifest, text
+
+    article = fake_settings.corpus_dir / "glued.md"
+    article.write_text("Glued\n\nPyramidPyramid pose is a standing forward fold. Hold it for five breaths.\n")
+    with monkeypatch.context() as old:
+        old.setattr(text, "_GLUED", re.compile(r"(?!)(x)"))  # the splitter before glued headings were cut
+        old.setattr(manifest, "SPLITTER_VERSION", manifest.SPLITTER_VERSION - 1)
+        build(fake_settings, FakeEmbedder())
+    embedder = FakeEmbedder()
+    report = build(fake_settings, embedder)
+    index = Index.open(fake_settings)
+    glued = next(c for c in index.chunks if c.article == "glued" and "PyramidPyramid" in c.text)
+    cut = [glued.sentence_text(s) for s in glued.sentences]
+    assert "Pyramid" in cut and "Pyramid pose is a standing forward fold." in cut
+    assert any("PyramidPyramid" in t for t in embedder.encoded) and report.embedded >= 1
+    assert index.sentence_vectors.shape[0] == len(index.owner)
+
+
 def test_added_and_removed_articles_are_reported(fake_settings: Settings) -> None:
     build(fake_settings, FakeEmbedder())
     (fake_settings.corpus_dir / "virasana-hips-lower-back.md").unlink()
