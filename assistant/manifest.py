@@ -29,7 +29,7 @@ from .text import TOKENIZER
 
 #: bump when what is embedded, or the passage splitting, changes meaning
 EMBED_TEMPLATE = 2
-SPLITTER_VERSION = 2
+SPLITTER_VERSION = 3
 #: bump when how an article's poses are found changes (passages are cut and tagged again)
 POSES_VERSION = 3
 

@@ -122,11 +122,20 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         start = line_start + (marker.end() if marker else 0)
         speaker = _SPEAKER.match(text, start, line_start + len(line))
         start = speaker.end() if speaker else start
+        glued = _GLUED.match(text, start, line_start + len(line))
+        if glued:  # a heading copied onto its own sentence: "ParsvottanasanaParsvottanasana is ..."
+            spans.append((glued.start(1), glued.end(1)))
+            start = glued.end(1)
         for piece_start, piece_end in _split_line(text, start, line_start + len(line)):
             s, e = trim(text, piece_start, piece_end)
             if e > s:
                 spans.append((s, e))
     return spans
+
+
+#: a line that opens with one word written twice, glued ("PyramidPyramid pose is ..."): a heading
+#: whose copy lost its line break; the first copy is a sentence (a heading) of its own
+_GLUED = re.compile(r"\s*([A-Z][a-z]{3,})(?=\1\b)")
 
 
 def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:

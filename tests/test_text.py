@@ -91,3 +91,14 @@ def test_the_question_cache_is_bounded_by_bytes_as_well_as_count() -> None:
     for n in range(200):
         cache.get(f"{n:04d}" + "x" * 1995, lambda t: np.zeros(384, dtype=np.float32))
     assert cache._bytes <= 100_000 and len(cache._vectors) == 100_000 // (1999 + 1536)
+
+
+def test_a_heading_glued_to_its_sentence_is_a_sentence_of_its_own() -> None:
+    text = "ParsvottanasanaParsvottanasana is such a great pose. First, look.\nBaba is here. Hello hello."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "Parsvottanasana",
+        "Parsvottanasana is such a great pose.",
+        "First, look.",
+        "Baba is here.",
+        "Hello hello.",
+    ]
