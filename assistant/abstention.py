@@ -3,7 +3,8 @@
 A question naming no pose is off-topic when its best passage is only weakly similar, or
 middling while the question's own key words (or their bridges) are missing from the top
 passages. A question about a pose the articles teach is off-topic only when it asks about
-something no passage of the pose mentions. Thresholds were calibrated with `eval` and
+something no passage of the pose mentions; how much of what it asks they never mention is also
+measured (``unsaid``), for the answer stage's scorer to weigh. Thresholds were calibrated with `eval` and
 `eval --answers` on our question sets (docs/answers.md).
 """
 
@@ -54,9 +55,7 @@ def off_topic(
             target = tokenize(" ".join(conditions)) if conditions else [w for w in asked if w in wanted]
             if conditions or target:
                 return len(_unmentioned(index, target, focus)) == len(target)
-        if query.intent.kind == "steps" and not query.intent.procedure:
-            return bool(_unmentioned(index, asked, focus))
-        if query.intent.specific:
+        if query.intent.specific and not (query.intent.kind == "steps" and not query.intent.procedure):
             return False
         unmentioned = _unmentioned(index, asked, focus)
         weak = support == 0.0 and (best is None or best < MIN_DENSE_WITH_POSE)
@@ -64,6 +63,22 @@ def off_topic(
     if best is None:
         return support < MIN_SUPPORT
     return best < MIN_DENSE or (best < MIN_DENSE_CONFIDENT and support < MIN_SUPPORT)
+
+
+def unsaid(index: Index, query: Query, focus: np.ndarray | None) -> float:
+    """For a question about a pose the articles teach: the share of what it asks about that no
+    passage of the pose mentions (directly, through a bridge, or as a compound written apart):
+    a condition it may help ("good for sciatica?"), a detail ("should my eyes be closed?"),
+    anything ("can I do it on a bed?"). 0 when it asks about nothing in particular."""
+    if focus is None or not query.poses:
+        return 0.0
+    asked = _asked(index, query)
+    if query.intent.kind == "benefits":  # what it should help: a condition, else what it is "good for"
+        conditions = health_words(query.topic)
+        wanted = set(words(good_for(query.topic)))
+        target = tokenize(" ".join(conditions)) if conditions else [w for w in asked if w in wanted]
+        asked = target or asked
+    return len(_unmentioned(index, asked, focus)) / len(asked) if asked else 0.0
 
 
 def _asked(index: Index, query: Query) -> list[str]:

@@ -25,6 +25,7 @@ from .index import Index
 from .query import clean_question
 from .records import Answer, Turn
 from .retrieval import Retrieval, Retriever
+from .scorer import Scorer, shipped
 
 MAX_HISTORY = 8
 #: how often a running assistant looks for a newer build
@@ -69,8 +70,10 @@ class Assistant:
         index: Index | None = None,
         embedder: Embedder | None = None,
         model: llm.LLM | None = None,
+        scorer: Scorer | None = None,
     ) -> None:
-        """``index``, ``embedder`` and ``model`` (a language model) replace what ``settings`` name."""
+        """``index``, ``embedder`` and ``model`` (a language model) replace what ``settings`` name;
+        ``scorer`` the shipped sentence scorer (eval/train_scorer.py measures others)."""
         self.settings = settings
         self._fixed_index = index
         self._embedder = embedder
@@ -85,6 +88,14 @@ class Assistant:
                 settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout
             )
         self.llm = model
+        self._scorer = scorer
+
+    @property
+    def scorer(self) -> Scorer:
+        """The learned sentence scorer answers are composed with."""
+        if self._scorer is None:
+            self._scorer = shipped()
+        return self._scorer
 
     # -- the loaded index ------------------------------------------------------------------------
     def _load(self, index: Index | None = None) -> Loaded:
@@ -224,7 +235,9 @@ class Assistant:
             if isinstance(item, Turn):
                 turns.append(Turn(question, item.poses, item.declined))
             else:
-                earlier = compose(loaded.retriever.search(question, turns, k=HITS, mode=mode), loaded.index)
+                earlier = compose(
+                    loaded.retriever.search(question, turns, k=HITS, mode=mode), loaded.index, self.scorer
+                )
                 turns.append(Turn(question, self._about(loaded, earlier), earlier.abstained))
         return turns
 
@@ -250,7 +263,7 @@ class Assistant:
         mode = mode or self.settings.retriever
         turns = self._turns(loaded, history, mode)
         retrieval = self._retrieve(loaded, question, turns, HITS, mode)
-        extractive = self._with_suggestions(loaded, compose(retrieval, index), turns)
+        extractive = self._with_suggestions(loaded, compose(retrieval, index, self.scorer), turns)
         if self.llm is None or extractive.abstained:
             yield extractive
             return

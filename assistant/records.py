@@ -76,6 +76,7 @@ class Sentence:
     passage_rank: int = 0  # rank of its passage in the retrieval (1 = top); 0 = not retrieved
     roles: tuple[str, ...] = ()  # what it is for: steps, hold, easier, ... or none (roles.ROLES)
     context: float = 0.0  # in a follow-up: cosine of its passage with what the earlier question asked
+    neighbour: float = 0.0  # the higher cosine of the sentences just before and after it in its article
 
     @property
     def place(self) -> tuple[str, int]:

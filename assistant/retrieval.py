@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from . import dense
-from .abstention import off_topic
+from .abstention import off_topic, unsaid
 from .config import Retriever as Mode
 from .index import Index
 from .query import Query, QueryReader, follows_on, key_words
@@ -54,6 +54,8 @@ class Retrieval:
     sentences: tuple[Sentence, ...] = ()
     #: for "what is X?": the sentences that contain X
     term_sentences: tuple[Sentence, ...] = ()
+    #: the share of what the question asks about that no passage of its pose mentions
+    unsaid: float = 0.0
 
 
 class Retriever:
@@ -150,7 +152,8 @@ class Retriever:
         if not terms and off_topic(self.index, query, hits, best, focus, lexical=lexical):
             return Retrieval(query, hits, "off-topic")
         sentences = self._sentences(query, scores, hits, focus)
-        return Retrieval(query, hits, sentences=sentences, term_sentences=terms)
+        missing = unsaid(self.index, query, focus) if lexical else 0.0
+        return Retrieval(query, hits, sentences=sentences, term_sentences=terms, unsaid=missing)
 
     def _scores(self, query: Query, mode: Mode) -> Scores:
         """The question's vector (not in bm25 mode) and BM25 scores (not in dense mode)."""
@@ -196,10 +199,34 @@ class Retriever:
         context = np.zeros(len(rows))
         if query.context and vector is not None:
             context = np.asarray(index.vectors[owners] @ self.encoder.encode_query(query.context))
+        neighbour = self._neighbours(rows, vector)
         return tuple(
-            replace(index.sentence(int(r), float(c), float(b), rank_of.get(int(o), 0)), context=float(x))
-            for r, c, b, o, x in zip(rows, cosine.tolist(), bm25.tolist(), owners, context.tolist(), strict=True)
+            replace(index.sentence(int(r), float(c), float(b), rank_of.get(int(o), 0)), context=float(x), neighbour=n)
+            for r, c, b, o, x, n in zip(
+                rows, cosine.tolist(), bm25.tolist(), owners, context.tolist(), neighbour.tolist(), strict=True
+            )
         )
+
+    def _neighbours(self, rows: np.ndarray, vector: np.ndarray | None) -> np.ndarray:
+        """For each sentence row, the higher cosine with the question of the sentences just before
+        and after it in the same article (0 at an article's edge, or without a vector)."""
+        index = self.index
+        out = np.zeros(len(rows))
+        if vector is None or not len(rows):
+            return out
+        articles = [c.article for c in index.chunks]
+        last = len(index.owner) - 1
+        for step in (-1, 1):
+            other = np.clip(rows + step, 0, last)
+            same = np.array(
+                [
+                    o != r and articles[int(index.owner[o])] == articles[int(index.owner[r])]
+                    for r, o in zip(rows, other, strict=True)
+                ]
+            )
+            cos = np.asarray(index.sentence_vectors[other] @ vector)
+            out = np.maximum(out, np.where(same, cos, 0.0))
+        return out
 
     def _term_sentences(self, query: Query) -> tuple[Sentence, ...]:
         """For "what is X?": the sentences that contain the term X (up to TERM_POOL)."""

@@ -1,6 +1,6 @@
 """Answer quality on articles the tuning never saw, added to the corpus as a user would add them.
 
-    .venv/bin/python eval/unseen.py [--set 1|2|3] [--worst N] [--json OUT]
+    .venv/bin/python eval/unseen.py [--set 1|2|3|4] [--worst N] [--json OUT]
 
 Set 1: the five articles in tests/fixtures/articles/ (a class transcript, a listicle with an
 author bio, an FAQ page, a blog with filler, a reference entry on a pose the lexicon lacks)
@@ -9,7 +9,9 @@ with ads and tips, a physiotherapist's blog, a reference entry, a podcast transc
 eval/answers-unseen-2.jsonl, written after the composer was tuned on set 1. Set 3: five articles
 in tests/fixtures/articles-3/ (a magazine guide, a teacher's class notes, an FAQ, a video
 transcript, a reference entry) with eval/answers-unseen-3.jsonl, written and frozen before the
-learned answer stage and never tuned on (docs/answers.md). Each set's articles
+learned answer stage and never tuned on (docs/answers.md). Set 4: five more (a listicle, a forum
+thread, a blog, a fitness page, a clinic handout) with eval/answers-unseen-4.jsonl, written as
+training data for the learned scorer. Each set's articles
 are copied beside the corpus into a temporary folder, built into a temporary index, and its
 questions are run with `yoga-assistant eval --answers`.
 """
@@ -31,6 +33,7 @@ SETS = {
     "1": (ROOT / "tests" / "fixtures" / "articles", ROOT / "eval" / "answers-unseen.jsonl"),
     "2": (ROOT / "tests" / "fixtures" / "articles-2", ROOT / "eval" / "answers-unseen-2.jsonl"),
     "3": (ROOT / "tests" / "fixtures" / "articles-3", ROOT / "eval" / "answers-unseen-3.jsonl"),
+    "4": (ROOT / "tests" / "fixtures" / "articles-4", ROOT / "eval" / "answers-unseen-4.jsonl"),
 }
 FIXTURES = SETS["1"][0]
 
