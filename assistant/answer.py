@@ -81,8 +81,15 @@ def max_by_part(scorer: Scorer, rows: Sequence[np.ndarray]) -> np.ndarray:
     return np.max(np.vstack([scorer.probabilities(r) for r in rows]), axis=0) if len(rows[0]) else np.zeros(0)
 
 
-def choose(ranked: Sequence[Candidate], query: Query, library: Library, policy: Policy) -> list[Candidate]:
-    """The sentences of the answer, in the order they are read ([] to decline)."""
+def choose(
+    ranked: Sequence[Candidate],
+    query: Query,
+    library: Library,
+    policy: Policy,
+    same: frozenset[tuple[tuple[str, int], tuple[str, int]]] = frozenset(),
+) -> list[Candidate]:
+    """The sentences of the answer, in the order they are read ([] to decline). ``same``: pairs
+    of sentences (by place) that say the same thing; an answer quotes one of each."""
     if query.intent.kind == "condition":  # "can I ... with <condition>?": a benefit claim is no answer to that
         ranked = [c for c in ranked if not c.has("benefits")]
     ranked = leaning_pairs(ranked, library)
@@ -94,7 +101,13 @@ def choose(ranked: Sequence[Candidate], query: Query, library: Library, policy: 
     chosen = [ranked[0]]
 
     def add(c: Candidate) -> None:
-        if not any(c.span == o.span or _near_duplicate(c.text, o.text) for o in chosen):
+        if not any(
+            c.span == o.span
+            or _near_duplicate(c.text, o.text)
+            or (c.place, o.place) in same
+            or (o.place, c.place) in same
+            for o in chosen
+        ):
             chosen.append(c)
 
     if len(query.named) > 1:  # "which do I hold longer, A or B?" needs both
@@ -183,7 +196,7 @@ def compose(retrieval: Retrieval, library: Library, scorer: Scorer | None = None
         return abstention(retrieval, library)
     scorer = scorer or shipped()
     query = retrieval.query
-    chosen = choose(rank(retrieval, library, scorer), query, library, scorer.policy)
+    chosen = choose(rank(retrieval, library, scorer), query, library, scorer.policy, retrieval.same)
     if not chosen:
         term = query.intent.term if query.intent.kind == "definition" else ""
         return abstention(retrieval, library, mentioned=term if term and retrieval.term_sentences else "")

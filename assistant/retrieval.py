@@ -38,6 +38,9 @@ FOCUS_CACHE = 256
 #: another article is this much closer to it (cosine) than the carried pose's best: on our 29
 #: follow-ups none is, on 7 questions that change the subject 6 are (docs/retrieval.md)
 NEW_SUBJECT = 0.1
+#: two sentences of different articles whose vectors are this close say the same thing: an answer
+#: quotes one of them (chosen with eval/train_scorer.py's held-out figures, docs/answers.md)
+SAME_MEANING = 0.72
 
 
 class QueryEncoder(Protocol):
@@ -56,6 +59,8 @@ class Retrieval:
     term_sentences: tuple[Sentence, ...] = ()
     #: the share of what the question asks about that no passage of its pose mentions
     unsaid: float = 0.0
+    #: pairs of sentences (by place) of different articles that say the same thing
+    same: frozenset[tuple[tuple[str, int], tuple[str, int]]] = frozenset()
 
 
 class Retriever:
@@ -153,7 +158,24 @@ class Retriever:
             return Retrieval(query, hits, "off-topic")
         sentences = self._sentences(query, scores, hits, focus)
         missing = unsaid(self.index, query, focus) if lexical else 0.0
-        return Retrieval(query, hits, sentences=sentences, term_sentences=terms, unsaid=missing)
+        same = self._same(sentences)
+        return Retrieval(query, hits, sentences=sentences, term_sentences=terms, unsaid=missing, same=same)
+
+    def _same(self, sentences: Sequence[Sentence]) -> frozenset[tuple[tuple[str, int], tuple[str, int]]]:
+        """The pairs of ``sentences`` from different articles whose vectors are SAME_MEANING close.
+        (Within one article, sentences read in one passage share its context and look alike: 0.72
+        there cost 0.06 of held-out must_recall.)"""
+        if len(sentences) < 2 or SAME_MEANING >= 1:
+            return frozenset()
+        index = self.index
+        rows = [int(index.first_sentence[s.chunk_id]) + s.chunk.sentences.index(s.span) for s in sentences]
+        vectors = np.asarray(index.sentence_vectors[rows], dtype=np.float32)
+        close = np.argwhere(np.triu(vectors @ vectors.T, 1) >= SAME_MEANING)
+        return frozenset(
+            (sentences[i].place, sentences[j].place)
+            for i, j in close.tolist()
+            if sentences[i].chunk.article != sentences[j].chunk.article
+        )
 
     def _scores(self, query: Query, mode: Mode) -> Scores:
         """The question's vector (not in bm25 mode) and BM25 scores (not in dense mode)."""

@@ -175,7 +175,7 @@ def answers(examples: Sequence[Example], probabilities: Sequence[np.ndarray], po
         ranked = sorted(
             (Candidate(s, float(x)) for s, x in zip(e.candidates, p, strict=True)), key=lambda c: (-c.p, c.place)
         )
-        graded.append(_graded(e, tuple(choose(ranked, e.retrieval.query, e.library, policy))))
+        graded.append(_graded(e, tuple(choose(ranked, e.retrieval.query, e.library, policy, e.retrieval.same))))
     return graded
 
 

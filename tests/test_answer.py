@@ -188,6 +188,19 @@ def test_a_question_naming_two_poses_gets_each_poses_best_sentence() -> None:
     assert got[:2] == ["Hold toy pose for eight breaths.", "Hold the other pose for a minute."]
 
 
+def test_two_articles_saying_the_same_thing_are_quoted_once() -> None:
+    sentences, library = toy(
+        ("If your knees hurt, come out of the pose.", ("cautions",), 0.0, 0.0),
+        ("Pad your knees with a folded blanket.", ("easier",), 0.0, 0.0),
+        ("Back out of the pose right away if your knees ache.", ("cautions",), 0.0, 0.0),
+    )
+    query = Query("my knees hurt", ("toy",), (), (), "", understand("my knees hurt"))
+    ranked = [Candidate(sentences[0], 0.9), Candidate(sentences[2], 0.8), Candidate(sentences[1], 0.7)]
+    same = frozenset({(sentences[0].place, sentences[2].place)})
+    got = [c.text for c in choose(ranked, query, library, Policy(**ASKED), same)]  # type: ignore[arg-type]
+    assert got == [sentences[0].text, sentences[1].text]
+
+
 class TwoPoseLibrary(ToyLibrary):
     def article_poses(self, article: str) -> tuple[str, ...]:
         return ("other",) if article == "other-article" else ("toy",)
