@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run build ask eval eval-unseen eval-adding test e2e bench bench-quick lint format clean
+.PHONY: install run build ask eval eval-unseen eval-adding train-scorer test e2e bench bench-quick lint format clean
 
 install: $(STAMP)
 
@@ -31,6 +31,7 @@ eval: install build
 	$(VENV)/bin/yoga-assistant eval --questions eval/questions.jsonl --compare
 	$(VENV)/bin/yoga-assistant eval --answers eval/answers.jsonl
 	$(VENV)/bin/yoga-assistant eval --answers eval/answers-holdout.jsonl
+	$(VENV)/bin/yoga-assistant eval --answers eval/answers-2.jsonl
 
 eval-adding: install
 	$(PY) eval/furniture.py
@@ -39,6 +40,12 @@ eval-adding: install
 eval-unseen: install
 	$(PY) eval/unseen.py --set 1
 	$(PY) eval/unseen.py --set 2
+	$(PY) eval/unseen.py --set 3
+	$(PY) eval/unseen.py --set 4
+
+# the answer scorer: trained on our answer sets, figures held out (docs/answers.md)
+train-scorer: install
+	$(PY) eval/train_scorer.py
 
 test: install
 	$(PY) -m pytest -q
