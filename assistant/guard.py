@@ -5,6 +5,13 @@ fetches URLs, its upload route stores files, its run history uploads to the Hugg
 ``Guard`` is a small ASGI middleware in front of the whole app: it answers only requests for
 a host name the server was started for (a DNS-rebinding page names its own), refuses those
 routes outright, and caps the size of a request body. Each refusal is a short JSON error.
+
+It is also the one origin policy for every route, Gradio's included: a request from a page of
+another site (an ``Origin`` that is not the server's own, or ``Sec-Fetch-Site: cross-site``)
+may read nothing and change nothing. Anything but GET and HEAD from there is refused with 403
+(the login form, Gradio's queue, the API, a CORS preflight), and no response to it carries an
+``Access-Control-Allow-*`` header, so the browser keeps it from the page. Clients that are not
+browsers (curl, scripts, OpenAI clients) send no ``Origin`` and are not affected.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from .wire import error_body
 
@@ -29,7 +37,15 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 #: times over; Gradio takes no files here
 MAX_BODY_BYTES = 1_000_000
 #: the error codes the guard answers with (the status says the rest)
-_CODES = {404: "not_found", 413: "body_too_large", 421: "wrong_host", 429: "too_many_wrong_passwords"}
+_CODES = {
+    403: "other_origin",
+    404: "not_found",
+    413: "body_too_large",
+    421: "wrong_host",
+    429: "too_many_wrong_passwords",
+}
+#: methods a page of another site may send (its response still unreadable to that page)
+_READ_METHODS = frozenset({"GET", "HEAD"})
 #: routes the chat never uses and that must not serve: files by path or URL, uploads, run
 #: history, the MCP server
 _REFUSED = ("/file=", "/upload", "/gradio_api/runs", "run-history", "/gradio_api/mcp", "/mcp")
@@ -53,6 +69,33 @@ def allowed_hosts(host: str, *, login: bool) -> frozenset[str] | None:
     if name in {"0.0.0.0", "::", ""}:
         return None
     return LOOPBACK_HOSTS | {name}
+
+
+def same_origin(origin: str, host: str) -> bool:
+    """An ``Origin`` header names the site the request's ``Host`` header does: same host and port
+    (default ports filled in; the loopback names count as one host)."""
+    try:
+        parts = urlsplit(origin.strip().lower())
+        origin_port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        return False
+    if not parts.hostname or parts.scheme not in ("http", "https"):
+        return False  # 'null' (a sandboxed frame, a file), or not a web page at all
+    name = host_name(host)
+    port_text = host.strip().lower().rsplit("]", 1)[-1].rpartition(":")[2] if ":" in host else ""
+    host_port = int(port_text) if port_text.isdigit() else {"http": 80, "https": 443}[parts.scheme]
+    origin_name = parts.hostname
+    if origin_name in LOOPBACK_HOSTS and name in LOOPBACK_HOSTS:
+        origin_name = name
+    return origin_name == name and origin_port == host_port
+
+
+def foreign(headers: dict[str, str]) -> bool:
+    """The request comes from a page of another site."""
+    origin = headers.get("origin")
+    if origin is not None:
+        return not same_origin(origin, headers.get("host", ""))
+    return headers.get("sec-fetch-site", "") == "cross-site"
 
 
 def refused_route(path: str) -> bool:
@@ -89,8 +132,8 @@ class Throttle:
 
 
 class Guard:
-    """ASGI middleware: foreign Host headers (421), refused routes (404), oversized bodies (413),
-    repeated wrong passwords (429)."""
+    """ASGI middleware: foreign Host headers (421), writes from other sites (403; their reads get
+    no CORS headers), refused routes (404), oversized bodies (413), repeated wrong passwords (429)."""
 
     def __init__(self, app: ASGIApp, *, hosts: Iterable[str] | None, max_body: int = MAX_BODY_BYTES) -> None:
         self.app = app
@@ -104,6 +147,10 @@ class Guard:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         if self.hosts is not None and host_name(headers.get("host", "")) not in self.hosts:
             return await _refuse(scope, send, 421, "this server answers only to the address it was started on")
+        if foreign(headers):
+            if scope["type"] == "websocket" or scope.get("method") not in _READ_METHODS:
+                return await _refuse(scope, send, 403, "requests from pages of other sites are refused")
+            send = _without_cors(send)
         if refused_route(scope.get("path", "")):
             return await _refuse(scope, send, 404, "not found")
         if scope["type"] == "websocket":
@@ -154,6 +201,18 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
         if not message.get("more_body", False):
             break
     return b"".join(parts)
+
+
+def _without_cors(send: Send) -> Send:
+    """``send`` with every Access-Control-Allow-* header taken out of the response."""
+
+    async def stripped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            kept = [(k, v) for k, v in message.get("headers", []) if not k.lower().startswith(b"access-control-")]
+            message["headers"] = kept
+        await send(message)
+
+    return stripped
 
 
 def _replay(body: bytes) -> Receive:
