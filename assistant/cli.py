@@ -8,13 +8,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from . import logs
 from .config import Retriever as Mode
 from .config import Settings, check_exposure, load_settings
 from .errors import AssistantError, ConfigError, QuestionError
@@ -282,10 +282,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     check_exposure(settings)  # before any work: a refused address or a port in use fails at once
     sock = listen(settings.host, settings.port)
     _few_malloc_arenas()
-    says = logging.StreamHandler()  # what the running chat does (switching builds, errors), one line each
-    says.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-    logging.getLogger("assistant").addHandler(says)
-    logging.getLogger("assistant").setLevel(logging.INFO)
+    repeats = logs.setup()  # what the running chat does (switching builds, errors), one line each
     report = run_build(settings)
     if not report.up_to_date:
         print(f"index built: {report.articles} articles, {report.chunks} passages")
@@ -295,7 +292,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     with sock:
         print(f"chat on http://{settings.host}:{settings.port}", flush=True)
-        serve(assistant, settings, sock)
+        try:
+            serve(assistant, settings, sock)
+        finally:
+            logs.flush(repeats)
     return 0
 
 

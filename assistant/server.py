@@ -8,6 +8,7 @@ interrupted. Beyond loopback the server does not start without a login and an AP
 from __future__ import annotations
 
 import errno
+import logging
 import socket
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -16,6 +17,8 @@ from .config import Settings, check_exposure
 from .errors import ConfigError
 from .guard import Guard, allowed_hosts
 from .pipeline import Assistant
+
+log = logging.getLogger("assistant.server")
 
 try:
     __version__ = version("yoga-assistant")
@@ -68,8 +71,23 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def serve(assistant: Assistant, settings: Settings, sock: socket.socket) -> None:
-    """Serve on ``sock`` (from :func:`listen`) until interrupted."""
+    """Serve on ``sock`` (from :func:`listen`) until interrupted, with bounded connections
+    (connections.py) and the log set up by logs.py (uvicorn adds no handlers of its own)."""
     import uvicorn
 
-    config = uvicorn.Config(make_app(assistant, settings), log_level="warning", access_log=False)
+    from .connections import BACKLOG, Bounded, cap_for, files_open, raise_file_limit
+
+    app = make_app(assistant, settings)
+    limit = raise_file_limit()
+    cap = cap_for(limit, files_open())
+    log.info("holding at most %d connections (open-file limit %d)", cap, limit)
+    config = uvicorn.Config(
+        app,
+        http=Bounded.configure(cap),
+        backlog=BACKLOG,
+        ws="none",  # the chat uses none; an upgrade is answered as plain HTTP
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+    )
     uvicorn.Server(config).run(sockets=[sock])

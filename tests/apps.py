@@ -4,6 +4,7 @@ refuses) any connection the server process tries to make beyond loopback."""
 from __future__ import annotations
 
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -31,8 +32,10 @@ def start_app(
     env: dict[str, str] | None = None,
     host: str = "127.0.0.1",
     wait: bool = True,
+    files: int | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """Start the app on a free port; returns the process and its URL once it answers HTTP."""
+    """Start the app on a free port; returns the process and its URL once it answers HTTP.
+    ``files``: the app's open-file limit (soft and hard)."""
     port = free_port()
     full_env = {
         **os.environ,
@@ -57,7 +60,12 @@ def start_app(
         str(index or tmp / "index"),
     ]
     log = (tmp / "app.log").open("ab")
-    proc = subprocess.Popen(argv, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+
+    def limit() -> None:
+        if files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))
+
+    proc = subprocess.Popen(argv, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=limit)
     GUARD_LOGS[proc.pid] = tmp
     url = f"http://127.0.0.1:{port}/"
     if wait:

@@ -262,7 +262,7 @@ def test_vector_files_damaged_under_the_running_chat_do_not_kill_it(tmp_path: Pa
         stop_app(proc)
 
 
-def test_a_malformed_chat_sent_to_the_api_is_one_line_in_the_log(served) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_chats_sent_to_the_api_are_one_line_in_the_log(served) -> None:  # type: ignore[no-untyped-def]
     import json
 
     url, _, tmp = served
@@ -280,5 +280,5 @@ def test_a_malformed_chat_sent_to_the_api_is_one_line_in_the_log(served) -> None
         status, events = get(url + f"gradio_api/call/ask/{json.loads(body)['event_id']}")
         assert b"event: error" in events
     grown = log.read_text()[len(before) :]
-    assert "Traceback" not in grown and grown.count("request failed: ValidationError") == len(malformed)
-    assert len(grown) < 200 * len(malformed)
+    assert "Traceback" not in grown and grown.count("request failed: ValidationError") == 1  # the rest counted
+    assert len(grown) < 200
