@@ -7,11 +7,13 @@ verified, falling back to the extractive answer on any failure.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import llm, store, suggestions
@@ -45,6 +47,36 @@ class Draft:
     text: str
 
 
+class TurnCache:
+    """What earlier questions sent as bare text were about, so a chat sent whole with each
+    request (the HTTP API) has each earlier question answered once, not on every request.
+    Keyed by the turns before a question and the question; the least recently used go first."""
+
+    SIZE = 2048
+
+    def __init__(self) -> None:
+        self._turns: OrderedDict[bytes, Turn] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(mode: str, before: Sequence[Turn], question: str) -> bytes:
+        said = repr((mode, [(t.question, t.poses, t.declined) for t in before], question))
+        return hashlib.blake2b(said.encode(), digest_size=16).digest()
+
+    def get(self, key: bytes) -> Turn | None:
+        with self._lock:
+            turn = self._turns.get(key)
+            if turn is not None:
+                self._turns.move_to_end(key)
+            return turn
+
+    def put(self, key: bytes, turn: Turn) -> None:
+        with self._lock:
+            self._turns[key] = turn
+            while len(self._turns) > self.SIZE:
+                self._turns.popitem(last=False)
+
+
 @dataclass(frozen=True, slots=True)
 class Loaded:
     """One loaded index with everything derived from it; replaced whole when a new build lands."""
@@ -52,6 +84,7 @@ class Loaded:
     generation: Path | None
     retriever: Retriever
     topics: dict[str, list[int]]  # pose id -> follow-up topics its passages cover
+    turns: TurnCache = field(default_factory=TurnCache)  # earlier questions read with this index
 
     @property
     def index(self) -> Index:
@@ -212,7 +245,7 @@ class Assistant:
         ``retriever``: another one over the same index (eval/ablation.py measures variants)."""
         loaded = self.loaded()
         if retriever is not None:
-            loaded = replace(loaded, retriever=retriever)
+            loaded = replace(loaded, retriever=retriever, turns=TurnCache())
         mode = mode or self.settings.retriever
         return self._retrieve(loaded, question, self._turns(loaded, history, mode), k, mode)
 
@@ -223,8 +256,9 @@ class Assistant:
 
     def _turns(self, loaded: Loaded, history: Sequence[str | Turn], mode: Mode) -> list[Turn]:
         """The chat so far as turns. A chat keeps each answer's turn (:meth:`turn`); an earlier
-        question given as bare text (the command line, the question sets) is answered here, in
-        order, to learn what it was about. Unusable questions are left out."""
+        question given as bare text (the command line, the HTTP API, the question sets) is
+        answered here, in order, to learn what it was about, once per index (``TurnCache``).
+        Unusable questions are left out."""
         turns: list[Turn] = []
         for item in list(history)[-MAX_HISTORY:]:
             text = item.question if isinstance(item, Turn) else item
@@ -234,11 +268,16 @@ class Assistant:
                 continue
             if isinstance(item, Turn):
                 turns.append(Turn(question, item.poses, item.declined))
-            else:
+                continue
+            key = TurnCache.key(mode, turns, question)
+            turn = loaded.turns.get(key)
+            if turn is None:
                 earlier = compose(
                     loaded.retriever.search(question, turns, k=HITS, mode=mode), loaded.index, self.scorer
                 )
-                turns.append(Turn(question, self._about(loaded, earlier), earlier.abstained))
+                turn = Turn(question, self._about(loaded, earlier), earlier.abstained)
+                loaded.turns.put(key, turn)
+            turns.append(turn)
         return turns
 
     def turn(self, answer: Answer) -> Turn:

@@ -169,3 +169,25 @@ def test_the_sentence_before_is_found_across_passages(real_settings: Settings) -
     )
     assert index.previous(index.sentence(row)) == index.sentence(row - 1)
     assert index.previous(index.sentence(0)) is None
+
+
+def test_a_chat_sent_whole_with_each_request_has_each_earlier_question_answered_once(real_settings: Settings) -> None:
+    """The HTTP API gets the chat's earlier questions as text with every request: each is
+    answered once per index to learn what it was about, not again on every request."""
+    assistant = Assistant(real_settings)
+    fresh = Assistant(real_settings)
+    chat = ["how do I do hero pose?", "what if my feet hurt?", "what about pyramid pose?", "how long do I hold it?"]
+    searched: list[str] = []
+    search = assistant.loaded().retriever.search
+
+    def counting(question, turns, **kwargs):  # type: ignore[no-untyped-def]
+        searched.append(question)
+        return search(question, turns, **kwargs)
+
+    assistant.loaded().retriever.search = counting  # type: ignore[method-assign]
+    for n in range(1, len(chat) + 1):  # as a chat over the API: the whole history each time
+        searched.clear()
+        answer = assistant.ask(chat[n - 1], chat[: n - 1])
+        assert searched == [*chat[n - 2 : n - 1], chat[n - 1]]  # only the newest earlier question, then this one
+        assert answer.text == fresh.ask(chat[n - 1], chat[: n - 1]).text  # the same answer as reading them all
+    assert "[1]" in answer.text and answer.poses == ("parsvottanasana",)
