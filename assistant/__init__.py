@@ -1,7 +1,7 @@
 """A chat assistant over yoga pose articles: cited answers from the articles' own sentences.
 
     from assistant import Assistant, build_index, load_settings
-    from assistant.embedders import make_embedder
+    from assistant.embed.embedders import make_embedder
 
     settings = load_settings()  # ASSISTANT_* variables, else defaults
     build_index(settings, lambda: make_embedder(settings.model, settings.precision, settings.models_dir))
@@ -16,19 +16,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .config import Settings as Settings
-from .config import load_settings as load_settings
-from .errors import AssistantError as AssistantError
-from .records import Answer as Answer
-from .records import Article as Article
-from .records import Chunk as Chunk
-from .records import Citation as Citation
-from .records import Hit as Hit
-from .records import Turn as Turn
+from assistant.config import Settings as Settings
+from assistant.config import load_settings as load_settings
+from assistant.errors import AssistantError as AssistantError
+from assistant.records import Answer as Answer
+from assistant.records import Article as Article
+from assistant.records import Chunk as Chunk
+from assistant.records import Citation as Citation
+from assistant.records import Hit as Hit
+from assistant.records import Turn as Turn
 
 if TYPE_CHECKING:
-    from .build import build_index as build_index
-    from .pipeline import Assistant as Assistant
+    from assistant.index.build import build_index as build_index
+    from assistant.pipeline import Assistant as Assistant
 
 __all__ = [
     "Answer",
@@ -45,7 +45,7 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-_LAZY = {"Assistant": "pipeline", "build_index": "build"}
+_LAZY = {"Assistant": "pipeline", "build_index": "index.build"}
 
 
 def __getattr__(name: str) -> Any:

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import logs
-from .config import Retriever as Mode
-from .config import Settings, check_exposure, load_settings
-from .errors import AssistantError, ConfigError, QuestionError
+from assistant.config import Retriever as Mode
+from assistant.config import Settings, check_exposure, load_settings
+from assistant.errors import AssistantError, ConfigError, QuestionError
+from assistant.serve import logs
 
 EXAMPLES = """examples:
   yoga-assistant add ~/Downloads/bridge-pose.html notes/camel.pdf --build
@@ -136,9 +136,9 @@ def _quiet_stdout() -> None:
 
 # -- add ----------------------------------------------------------------------------------------
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
-    from .adding import duplicate_of, existing, inputs, prepare, remember, write
-    from .errors import InputError
-    from .lexicon_file import load_lexicon
+    from assistant.errors import InputError
+    from assistant.ingest.adding import duplicate_of, existing, inputs, prepare, remember, write
+    from assistant.language.lexicon_file import load_lexicon
 
     poses = [p.strip() for p in (args.poses or "").split(",") if p.strip()]
     files, refused, ignored = inputs(args.paths)
@@ -186,8 +186,8 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
 def run_build(settings: Settings, *, strict: bool = False, force: bool = False, quiet: bool = False) -> Any:
     from tqdm import tqdm
 
-    from .build import build_index
-    from .embedders import make_embedder
+    from assistant.embed.embedders import make_embedder
+    from assistant.index.build import build_index
 
     def progress(total: int) -> Any:
         bar = tqdm(total=total, unit="passage", desc="embedding", disable=quiet, file=sys.stderr)
@@ -220,13 +220,13 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- ask ------------------------------------------------------------------------------------------
 def _open_assistant(settings: Settings) -> Any:
-    from .pipeline import Assistant
+    from assistant.pipeline import Assistant
 
     return Assistant(settings)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from .wire import answer_json
+    from assistant.serve.wire import answer_json
 
     if args.questions is not None:
         if args.question:
@@ -248,8 +248,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask_file(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluation import load_questions
-    from .wire import answer_json
+    from assistant.evaluation.retrieval import load_questions
+    from assistant.serve.wire import answer_json
 
     assistant = _open_assistant(settings)
     for q in load_questions(args.questions):
@@ -263,7 +263,7 @@ def _ask_file(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- eval -----------------------------------------------------------------------------------------
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .eval_command import eval_answers, eval_retrieval
+    from assistant.evaluation.command import eval_answers, eval_retrieval
 
     if args.answers is not None:
         if args.compare or args.retriever:
@@ -276,19 +276,19 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 # -- serve ----------------------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Build the index if it is missing or stale, warm up, then serve the chat until interrupted."""
-    from .pipeline import Assistant
-    from .server import listen
+    from assistant.pipeline import Assistant
+    from assistant.serve.server import few_malloc_arenas, listen
 
     check_exposure(settings)  # before any work: a refused address or a port in use fails at once
     sock = listen(settings.host, settings.port)
-    _few_malloc_arenas()
+    few_malloc_arenas()
     repeats = logs.setup()  # what the running chat does (switching builds, errors), one line each
     report = run_build(settings)
     if not report.up_to_date:
         print(f"index built: {report.articles} articles, {report.chunks} passages")
     assistant = Assistant(settings)
     assistant.ask("hero pose")  # load the model and index before the first visitor
-    from .server import serve  # gradio and the web server load only here
+    from assistant.serve.server import serve  # gradio and the web server load only here
 
     with sock:
         print(f"chat on http://{settings.host}:{settings.port}", flush=True)
@@ -297,14 +297,3 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             logs.flush(repeats)
     return 0
-
-
-def _few_malloc_arenas() -> None:
-    """glibc gives each of the server's many threads its own malloc arena, and long unique
-    questions leave each one fragmented: two arenas keep the chat's memory flat (bench/memory.py).
-    Must run before the server starts its threads; elsewhere it does nothing."""
-    import ctypes
-    import ctypes.util
-
-    with contextlib.suppress(OSError, AttributeError, TypeError):
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX

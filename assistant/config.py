@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from .errors import ConfigError
+from assistant.errors import ConfigError
 
 Retriever = Literal["hybrid", "dense", "bm25"]
 

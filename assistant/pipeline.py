@@ -7,27 +7,28 @@ verified, falling back to the extractive answer on any failure.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import llm, store, suggestions
-from .answer import NOT_MEDICAL_ADVICE, citation, compose, wants_cautions
-from .config import Retriever as Mode
-from .config import Settings
-from .embedders import make_embedder
-from .embedding import Embedder
-from .errors import AssistantError, LLMError, QuestionError
-from .index import Index
-from .query import clean_question
-from .records import Answer, Turn
-from .retrieval import Retrieval, Retriever
-from .scorer import Scorer, shipped
+from assistant.answer import llm, suggestions
+from assistant.answer.compose import compose
+from assistant.answer.scorer import Scorer, shipped
+from assistant.answer.written import written
+from assistant.config import Retriever as Mode
+from assistant.config import Settings
+from assistant.embed.embedders import make_embedder
+from assistant.embed.embedding import Embedder
+from assistant.errors import AssistantError, QuestionError
+from assistant.index import store
+from assistant.index.reader import Index
+from assistant.records import Answer, Draft, Turn
+from assistant.retrieval.query import clean_question
+from assistant.retrieval.retriever import Retrieval, Retriever
+from assistant.retrieval.turns import TurnCache
 
 MAX_HISTORY = 8
 #: how often a running assistant looks for a newer build
@@ -35,46 +36,8 @@ RELOAD_CHECK_SECONDS = 1.0
 log = logging.getLogger(__name__)
 #: passages retrieved per question: the depth the retrieval metrics are measured at (@10);
 #: the extractive answer quotes from the first five (retrieval.SENTENCE_POOL), a model reads
-#: the first LLM_PASSAGES that fit its prompt budget
+#: the first written.LLM_PASSAGES that fit its prompt budget
 HITS = 10
-LLM_PASSAGES = 6
-
-
-@dataclass(frozen=True, slots=True)
-class Draft:
-    """Part of a model's reply while it streams: not yet verified, so shown without links."""
-
-    text: str
-
-
-class TurnCache:
-    """What earlier questions sent as bare text were about, so a chat sent whole with each
-    request (the HTTP API) has each earlier question answered once, not on every request.
-    Keyed by the turns before a question and the question; the least recently used go first."""
-
-    SIZE = 2048
-
-    def __init__(self) -> None:
-        self._turns: OrderedDict[bytes, Turn] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def key(mode: str, before: Sequence[Turn], question: str) -> bytes:
-        said = repr((mode, [(t.question, t.poses, t.declined) for t in before], question))
-        return hashlib.blake2b(said.encode(), digest_size=16).digest()
-
-    def get(self, key: bytes) -> Turn | None:
-        with self._lock:
-            turn = self._turns.get(key)
-            if turn is not None:
-                self._turns.move_to_end(key)
-            return turn
-
-    def put(self, key: bytes, turn: Turn) -> None:
-        with self._lock:
-            self._turns[key] = turn
-            while len(self._turns) > self.SIZE:
-                self._turns.popitem(last=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,37 +269,7 @@ class Assistant:
         if self.llm is None or extractive.abstained:
             yield extractive
             return
-        passages = llm.select_passages([h.chunk for h in retrieval.hits[:LLM_PASSAGES]])
-        messages = llm.build_messages(
-            retrieval.query.question,
-            [t.question for t in turns],
-            [(index.title(c.article), c.text) for c in passages],
-        )
-        text = ""
-        try:
-            for delta in self.llm.stream(messages):
-                text += delta
-                yield Draft(text)
-        except LLMError as error:
-            yield replace(extractive, notice=f"{error}; showing the articles' own sentences instead")
-            return
-        verified = llm.verify(text, len(passages))
-        if not verified.cited:
-            yield replace(
-                extractive,
-                notice="the language model's answer cited no passage; showing the articles' own sentences instead",
-            )
-            return
-        citations = tuple(citation(k, chunk, index, spans) for k, chunk, spans in llm.cited(verified, passages))
-        note = f"\n\n{NOT_MEDICAL_ADVICE}" if wants_cautions(retrieval.query.question) else ""
-        yield replace(
-            extractive,
-            text=verified.text + note,
-            citations=citations,
-            notice="written by a language model from the cited passages"
-            + (f"; {verified.unsupported} sentence(s) cite no passage" if verified.unsupported else ""),
-            meta={"mode": "llm", "removed_citations": verified.removed},
-        )
+        yield from written(self.llm, extractive, retrieval, [t.question for t in turns], index)
 
     def ask(self, question: str, history: Sequence[str | Turn] = (), *, mode: Mode | None = None) -> Answer:
         answer = None

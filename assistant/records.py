@@ -132,3 +132,10 @@ class Answer:
     poses: tuple[str, ...] = ()  # the poses the answer is about
     suggestions: tuple[str, ...] = ()
     meta: dict[str, object] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """Part of a model's reply while it streams: not yet verified, so shown without links."""
+
+    text: str

@@ -18,9 +18,9 @@ def main() -> None:
     repeat, copies = (2, 3) if args.quick else (3, 10)
 
     from assistant.config import load_settings
-    from assistant.embedders import make_embedder
-    from assistant.index import Index
-    from assistant.model_files import resolve_model
+    from assistant.embed.embedders import make_embedder
+    from assistant.embed.model_files import resolve_model
+    from assistant.index.reader import Index
 
     settings = load_settings(env={})
     fast_dir, fp32_dir = CACHE / "build-fast", CACHE / "build-fp32"
@@ -40,7 +40,7 @@ def main() -> None:
     ours.encode_passages(texts[:32], spans[:32])  # load and warm up outside the timing
     ours_s = median(timed(lambda: ours.encode_passages(texts, spans), repeat))
 
-    from assistant.torch_embedder import cpu_supports_bf16
+    from assistant.embed.torch_embedder import cpu_supports_bf16
 
     bf16_s = None
     if cpu_supports_bf16():  # torch in bf16: the other fast path, fastest on CPUs with AMX
@@ -55,8 +55,8 @@ def main() -> None:
     plain.encode(texts[:32])
     plain_s = median(timed(lambda: plain.encode(texts), repeat))
 
-    from assistant import evaluation as ev
-    from assistant.corpus import load_corpus
+    from assistant.evaluation import retrieval as ev
+    from assistant.ingest.corpus import load_corpus
     from assistant.pipeline import Assistant
 
     questions = ev.load_questions(ROOT / "eval" / "questions.jsonl")

@@ -61,8 +61,8 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[float, str]:
 
 def corpus_sentences() -> list[str]:
     """Every usable sentence of the real articles."""
-    from assistant.corpus import load_corpus
-    from assistant.text import sentence_spans
+    from assistant.ingest.corpus import load_corpus
+    from assistant.language.text import sentence_spans
 
     out = []
     for article in load_corpus(ROOT / "corpus").articles:

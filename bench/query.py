@@ -28,7 +28,7 @@ DATA_VERSION = 3
 
 
 def folder_for(size: int):  # type: ignore[no-untyped-def]
-    from assistant.store import FORMAT_VERSION
+    from assistant.index.store import FORMAT_VERSION
 
     # a new index format makes the cached synthetic index unreadable: key the cache by it
     return CACHE / f"query-{size}-v{DATA_VERSION}-f{FORMAT_VERSION}"
@@ -38,14 +38,14 @@ def prepare(size: int) -> None:
     """Write a synthetic index of ``size`` passages (cached between runs)."""
     from dataclasses import replace
 
-    from assistant import dense, store
     from assistant.config import load_settings
-    from assistant.generation import write_generation
-    from assistant.index import Index
-    from assistant.lexical import LexicalIndex
-    from assistant.manifest import ArticleEntry
+    from assistant.index import dense, store
+    from assistant.index.bm25 import LexicalIndex
+    from assistant.index.generation import write_generation
+    from assistant.index.manifest import ArticleEntry
+    from assistant.index.reader import Index
+    from assistant.language.text import tokenize
     from assistant.records import Chunk
-    from assistant.text import tokenize
 
     folder = folder_for(size)
     if (folder / "index" / "CURRENT").exists():
@@ -114,10 +114,10 @@ def measure(size: int, queries: int) -> dict[str, float]:
 
     import faiss
 
-    from assistant import dense
-    from assistant import evaluation as ev
     from assistant.config import load_settings
-    from assistant.embedders import make_embedder
+    from assistant.embed.embedders import make_embedder
+    from assistant.evaluation import retrieval as ev
+    from assistant.index import dense
     from assistant.pipeline import Assistant
 
     settings = load_settings(env={})

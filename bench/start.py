@@ -63,8 +63,8 @@ def main() -> None:
     run_cli("build", "--index", str(index_dir))
     starts = [cold_start(str(index_dir)) for _ in range(runs)]
 
-    from assistant import evaluation as ev
     from assistant.config import load_settings
+    from assistant.evaluation import retrieval as ev
     from assistant.pipeline import Assistant
 
     os.environ.pop("ASSISTANT_LLM_BASE_URL", None)

@@ -11,12 +11,12 @@ import argparse
 from functools import partial
 from pathlib import Path
 
-from assistant import evaluation as ev
 from assistant.config import Retriever as Mode
 from assistant.config import load_settings
-from assistant.corpus import load_corpus
+from assistant.evaluation import retrieval as ev
+from assistant.ingest.corpus import load_corpus
 from assistant.pipeline import Assistant
-from assistant.retrieval import Retriever
+from assistant.retrieval.retriever import Retriever
 
 #: (retriever mode, switches turned off) per variant
 VARIANTS: dict[str, tuple[Mode, dict[str, bool]]] = {

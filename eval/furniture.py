@@ -2,7 +2,7 @@
 
     .venv/bin/python eval/furniture.py [--errors] [--json OUT]
 
-Copied text (``*.txt``) is cleaned with ``assistant.furniture.clean``; a labelled line (or
+Copied text (``*.txt``) is cleaned with ``assistant.ingest.furniture.clean``; a labelled line (or
 sentence) counts as removed when the cleaning removed it. Saved pages (``*.html``) go the whole
 way ``add`` takes them (the page's text extracted, then cleaned); each line a browser shows is
 furniture when it stands inside an element marked ``data-furniture``, and removed when it is not
@@ -20,8 +20,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.convert import from_html, left_out
-from assistant.furniture import clean
+from assistant.ingest.convert import from_html, left_out
+from assistant.ingest.furniture import clean
 
 PAGES = Path(__file__).resolve().parent / "furniture"
 

@@ -14,8 +14,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from assistant.intent import understand
-from assistant.lexicon_file import load_lexicon
+from assistant.language.intent import understand
+from assistant.language.lexicon_file import load_lexicon
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from unseen import ROOT, with_fixtures
 
 from assistant.config import load_settings
-from assistant.index import Index
-from assistant.roles import ROLES
+from assistant.index.reader import Index
+from assistant.language.roles import ROLES
 
 
 def main() -> None:

@@ -24,8 +24,8 @@ import tempfile
 from pathlib import Path
 
 from assistant.cli import main as cli
-from assistant.corpus import load_corpus
-from assistant.text import sentence_spans
+from assistant.ingest.corpus import load_corpus
+from assistant.language.text import sentence_spans
 
 ROOT = Path(__file__).resolve().parents[1]
 

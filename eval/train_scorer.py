@@ -42,17 +42,17 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import answer_quality as aq
-from assistant import features
-from assistant.answer import NOT_MEDICAL_ADVICE, _answer, abstention, choose, max_by_part
+from assistant.answer import features
+from assistant.answer.compose import NOT_MEDICAL_ADVICE, _answer, abstention, choose, max_by_part
+from assistant.answer.scorer import Policy, Scorer
 from assistant.cli import main as cli
 from assistant.config import load_settings
-from assistant.corpus import load_corpus
-from assistant.index import Index
+from assistant.evaluation import answers as aq
+from assistant.index.reader import Index
+from assistant.ingest.corpus import load_corpus
 from assistant.pipeline import Assistant
-from assistant.retrieval import Retrieval
-from assistant.scorer import Policy, Scorer
-from assistant.scoring import Candidate, pool
+from assistant.retrieval.retriever import Retrieval
+from assistant.retrieval.scoring import Candidate, pool
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = {
@@ -276,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help=f"measure only; do not write {OUT.relative_to(ROOT)}")
     args = parser.parse_args(argv)
     try:
-        from assistant.scorer import shipped
+        from assistant.answer.scorer import shipped
 
         current = shipped()
     except Exception:  # no scorer yet (or one for other features): earlier turns are read without one

@@ -16,7 +16,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from assistant.config import Settings, load_settings
-from assistant.text import tokenize
+from assistant.language.text import tokenize
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.adding import slug, title_of
 from assistant.cli import main
-from assistant.convert import from_html
-from assistant.corpus import load_corpus, read_article
-from assistant.furniture import clean
-from assistant.text import sentence_spans
+from assistant.ingest.adding import slug, title_of
+from assistant.ingest.convert import from_html
+from assistant.ingest.corpus import load_corpus, read_article
+from assistant.ingest.furniture import clean
+from assistant.language.text import sentence_spans
 
 from .pdfs import article_pdf, bomb_pdf, scanned_pdf
 
@@ -359,19 +359,19 @@ def test_a_saved_pages_asset_folder_is_passed_over(tmp_path: Path, capsys: pytes
 def test_a_failed_write_leaves_no_half_article(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import assistant.adding
+    import assistant.ingest.adding
 
     def full_disk(*_: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(assistant.adding.os, "fsync", full_disk)
+    monkeypatch.setattr(assistant.ingest.adding.os, "fsync", full_disk)
     code, _, err = add(capsys, tmp_path, str(SEEDS / "002_092efa8e211b483c.txt"))
     assert code == 1 and "No space left on device" in err
     assert list(tmp_path.iterdir()) == []  # not the article, not its temporary file
 
 
 def test_build_passes_over_pages_and_pdfs_dropped_into_the_corpus(tmp_path: Path) -> None:
-    from assistant.corpus import discover
+    from assistant.ingest.corpus import discover
 
     (tmp_path / "page.html").write_text("<html></html>")
     (tmp_path / "hand-out.pdf").write_bytes(b"%PDF-1.4")
@@ -429,7 +429,7 @@ def test_a_page_whose_title_is_a_paragraph_gets_a_short_one(tmp_path: Path, caps
 
 
 def test_page_layout_rules_on_plain_lines() -> None:
-    from assistant.pdf_layout import article_text
+    from assistant.ingest.pdf import article_text
 
     body = [
         "Lie down and press the feet into the floor, lifting the hips as you exhale and keep-\ning them level.",

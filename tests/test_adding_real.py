@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.furniture import kind_of
-from assistant.text import sentence_spans
+from assistant.ingest.furniture import kind_of
+from assistant.language.text import sentence_spans
 
 from .pdfs import article_pdf
 

@@ -9,16 +9,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from assistant.answer import NOT_MEDICAL_ADVICE, choose, compose, wants_cautions
-from assistant.answer_quality import answer_sentences
-from assistant.features import FEATURES, parts
-from assistant.intent import understand
+from assistant.answer.compose import NOT_MEDICAL_ADVICE, choose, compose, wants_cautions
+from assistant.answer.features import FEATURES, parts
+from assistant.answer.scorer import Policy, Scorer
+from assistant.evaluation.answers import answer_sentences
+from assistant.language.intent import understand
 from assistant.pipeline import Assistant
-from assistant.query import Query
 from assistant.records import Chunk, Hit, Sentence
-from assistant.retrieval import Retrieval
-from assistant.scorer import Policy, Scorer
-from assistant.scoring import Candidate, defining, describes
+from assistant.retrieval.query import Query
+from assistant.retrieval.retriever import Retrieval
+from assistant.retrieval.scoring import Candidate, defining, describes
 
 # -- toy records: one article about one pose, each sentence with its role and match signals ----------
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import answer_quality as aq
-from assistant.corpus import load_corpus
 from assistant.errors import QuestionSetError
+from assistant.evaluation import answers as aq
+from assistant.ingest.corpus import load_corpus
 
 from .conftest import CORPUS, ROOT
 

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.api import ApiError, Gate
 from assistant.cli import main
+from assistant.serve.api import ApiError, Gate
 
 from .apps import outside_connections, start_app, stop_app
 from .conftest import CORPUS

@@ -66,7 +66,7 @@ def test_ask_takes_any_question(real_assistant: Assistant, question: str) -> Non
 @settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))
 @given(questions, st.lists(st.text(ANY_CHARACTER, max_size=40), max_size=3))
 def test_the_chat_takes_any_question(real_assistant: Assistant, question: str, earlier: list[str]) -> None:
-    from assistant.ui import respond
+    from assistant.serve.ui import respond
 
     history = [{"role": "user", "content": e} for e in earlier]
     chat, _, _ = list(respond(real_assistant, question, history))[-1]

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant import store
-from assistant.build import build_index
 from assistant.config import Settings
 from assistant.errors import CorpusError
-from assistant.index import Index
+from assistant.index import store
+from assistant.index.build import build_index
+from assistant.index.reader import Index
 from assistant.pipeline import Assistant
 
 from .conftest import FakeEmbedder
@@ -70,7 +70,8 @@ def test_a_passage_cut_into_other_sentences_is_embedded_again(
     vectors are not reused by the text alone (that crashed the build)."""
     import re
 
-    from assistant import manifest, text
+    from assistant.index import manifest
+    from assistant.language import text
 
     article = fake_settings.corpus_dir / "glued.md"
     article.write_text("Glued\n\nPyramidPyramid pose is a standing forward fold. Hold it for five breaths.\n")
@@ -131,7 +132,7 @@ def test_empty_corpus_is_a_clear_error(tmp_path: Path, fake_settings: Settings) 
 
 
 def test_chunk_records_point_at_exact_article_text(fake_settings: Settings) -> None:
-    from assistant.corpus import load_corpus
+    from assistant.ingest.corpus import load_corpus
 
     build(fake_settings, FakeEmbedder())
     generation, _ = store.open_generation(fake_settings.index_dir)
@@ -142,8 +143,8 @@ def test_chunk_records_point_at_exact_article_text(fake_settings: Settings) -> N
 
 
 def test_an_article_teaches_the_poses_its_body_names_most() -> None:
-    from assistant.lexicon_file import load_lexicon
-    from assistant.passages import taught_poses
+    from assistant.language.lexicon_file import load_lexicon
+    from assistant.language.taught import taught_poses
     from assistant.records import Article
 
     lexicon = load_lexicon()

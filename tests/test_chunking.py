@@ -1,9 +1,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import chunk_text
-from assistant.corpus import load_corpus
-from assistant.text import count_tokens, sentence_spans
+from assistant.index.chunking import chunk_text
+from assistant.ingest.corpus import load_corpus
+from assistant.language.text import count_tokens, sentence_spans
 
 from .conftest import CORPUS
 

@@ -90,9 +90,9 @@ def test_the_fast_embedder_falls_back_to_torch_when_it_cannot_run(
 ) -> None:
     """auto takes ONNX where it can and torch where it cannot; int8 asked for explicitly says why not.
     Nothing is loaded here: both backends load their model on first use."""
-    from assistant import onnx_embedder
-    from assistant.embedders import make_embedder
-    from assistant.torch_embedder import SentenceTransformerEmbedder
+    from assistant.embed import onnx_embedder
+    from assistant.embed.embedders import make_embedder
+    from assistant.embed.torch_embedder import SentenceTransformerEmbedder
 
     def broken_export(model: str, target: Path) -> Path:
         raise RuntimeError("this architecture cannot be exported")
@@ -104,7 +104,7 @@ def test_the_fast_embedder_falls_back_to_torch_when_it_cannot_run(
     assert "ONNX export of all-MiniLM-L6-v2 failed (RuntimeError); embedding with torch instead" in caplog.text
     with pytest.raises(ModelError, match=r"cannot export 'all-MiniLM-L6-v2' to ONNX.*--precision fp32"):
         make_embedder(BUNDLED_MODEL, "int8", tmp_path)
-    monkeypatch.setitem(sys.modules, "assistant.onnx_embedder", None)  # onnxruntime not installed
+    monkeypatch.setitem(sys.modules, "assistant.embed.onnx_embedder", None)  # onnxruntime not installed
     assert isinstance(make_embedder(BUNDLED_MODEL, "auto", tmp_path), SentenceTransformerEmbedder)
     with pytest.raises(ModelError, match="int8 embedding needs onnxruntime and onnx; run 'make install'"):
         make_embedder(BUNDLED_MODEL, "int8", tmp_path)

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.connections import MAX_CONNECTIONS, MIN_CONNECTIONS, Bounded, cap_for
-from assistant.logs import Repeats
+from assistant.serve.connections import MAX_CONNECTIONS, MIN_CONNECTIONS, Bounded, cap_for
+from assistant.serve.logs import Repeats
 
 PARTIAL = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
 WHOLE = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"

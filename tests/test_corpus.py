@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import load_corpus, read_article
 from assistant.errors import CorpusError
+from assistant.ingest.corpus import load_corpus, read_article
 
 from .conftest import CORPUS
 

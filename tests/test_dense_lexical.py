@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant import dense
-from assistant.lexical import LexicalIndex
-from assistant.text import tokenize
+from assistant.index import dense
+from assistant.index.bm25 import LexicalIndex
+from assistant.language.text import tokenize
 
 
 def unit(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
@@ -110,8 +110,8 @@ def test_bm25_from_tokens_equals_from_text() -> None:
 def test_fast_embedder_agrees_with_plain_sentence_transformers(real_settings) -> None:  # type: ignore[no-untyped-def]
     """The int8 ONNX path (the default here) against fp32 torch: same passages, near-same vectors,
     the same token limit."""
-    from assistant.embedders import make_embedder
-    from assistant.torch_embedder import SentenceTransformerEmbedder
+    from assistant.embed.embedders import make_embedder
+    from assistant.embed.torch_embedder import SentenceTransformerEmbedder
 
     settings = real_settings  # its exported model lives in the session's temporary index
     fast = make_embedder(settings.model, "int8", settings.models_dir)

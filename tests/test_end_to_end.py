@@ -11,10 +11,10 @@ import sys
 import pytest
 
 from assistant.config import Settings
-from assistant.corpus import load_corpus
-from assistant.index import Index
+from assistant.embed.torch_embedder import SentenceTransformerEmbedder
+from assistant.index.reader import Index
+from assistant.ingest.corpus import load_corpus
 from assistant.pipeline import Assistant
-from assistant.torch_embedder import SentenceTransformerEmbedder
 
 from .conftest import CORPUS, QUESTIONS, ROOT
 

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import evaluation as ev
 from assistant.errors import QuestionSetError
+from assistant.evaluation import retrieval as ev
 from assistant.records import Chunk
 
 

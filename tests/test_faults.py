@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant import store
 from assistant.config import Settings, load_settings
 from assistant.errors import IndexCorruptError, IndexMismatchError
-from assistant.index import Index
+from assistant.index import store
+from assistant.index.reader import Index
 from assistant.pipeline import Assistant
 
 from .conftest import CORPUS, ROOT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.guard import LOOPBACK_HOSTS, Guard, Throttle, allowed_hosts, host_name, refused_route, same_origin
+from assistant.serve.guard import LOOPBACK_HOSTS, Guard, Throttle, allowed_hosts, host_name, refused_route, same_origin
 
 
 def test_host_names_are_read_without_their_port() -> None:

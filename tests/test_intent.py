@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from assistant.intent import ANSWERED_BY, KINDS, good_for, understand
-from assistant.lexicon_file import load_lexicon
+from assistant.language.intent import ANSWERED_BY, KINDS, good_for, understand
+from assistant.language.lexicon_file import load_lexicon
 
 from .conftest import ROOT
 

@@ -10,12 +10,12 @@ from dataclasses import replace
 
 import pytest
 
-from assistant import llm
-from assistant.build import build_index
+from assistant.answer import llm
 from assistant.config import Settings
 from assistant.errors import LLMError
-from assistant.pipeline import Assistant, Draft
-from assistant.records import Answer
+from assistant.index.build import build_index
+from assistant.pipeline import Assistant
+from assistant.records import Answer, Draft
 
 from .conftest import FakeEmbedder
 from .llm_server import ChatServer

@@ -7,12 +7,12 @@ from dataclasses import replace
 
 import pytest
 
-from assistant import store
-from assistant.build import build_index
 from assistant.config import Settings
-from assistant.corpus import load_corpus
 from assistant.errors import IndexCorruptError, IndexMismatchError
-from assistant.manifest import Manifest
+from assistant.index import store
+from assistant.index.build import build_index
+from assistant.index.manifest import Manifest
+from assistant.ingest.corpus import load_corpus
 
 from .conftest import FakeEmbedder
 

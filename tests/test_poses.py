@@ -1,8 +1,8 @@
 import pytest
 
 from assistant.errors import CorpusError
-from assistant.lexicon_file import load_lexicon
-from assistant.poses import Lexicon, edit_distance
+from assistant.language.lexicon_file import load_lexicon
+from assistant.language.poses import Lexicon, edit_distance
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.lexicon_file import load_lexicon
-from assistant.poses import Lexicon
-from assistant.query import QueryReader
+from assistant.language.lexicon_file import load_lexicon
+from assistant.language.poses import Lexicon
+from assistant.retrieval.query import QueryReader
 
 
 @pytest.fixture(scope="module")

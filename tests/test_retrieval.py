@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.pipeline import Assistant
-from assistant.query import bridge
-from assistant.ranking import rrf, top_ids
+from assistant.retrieval.query import bridge
+from assistant.retrieval.ranking import rrf, top_ids
 
 
 def test_rrf_sums_reciprocal_ranks() -> None:
@@ -105,8 +105,8 @@ def test_a_question_with_a_new_subject_is_read_on_its_own(real_assistant: Assist
 def test_the_set_the_retrieval_was_tuned_on_still_meets_its_targets(real_settings, real_assistant: Assistant) -> None:  # type: ignore[no-untyped-def]
     """A regression guard only: the thresholds were chosen on these questions, so passing here
     proves nothing about new ones (the next test is about those)."""
-    from assistant import evaluation as ev
-    from assistant.corpus import load_corpus
+    from assistant.evaluation import retrieval as ev
+    from assistant.ingest.corpus import load_corpus
 
     from .conftest import QUESTIONS
 
@@ -120,8 +120,8 @@ def test_the_set_the_retrieval_was_tuned_on_still_meets_its_targets(real_setting
 def test_questions_written_after_the_tuning_find_their_key_facts(real_assistant: Assistant) -> None:
     """eval/answers-holdout.jsonl was written after retrieval and composing were fixed: for nine
     in ten of its answerable questions, every key fact is in the five passages retrieved."""
-    from assistant import answer_quality as aq
-    from assistant.text import fold
+    from assistant.evaluation import answers as aq
+    from assistant.language.text import fold
 
     from .conftest import ROOT
 

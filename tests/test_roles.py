@@ -8,11 +8,12 @@ import json
 import numpy as np
 import pytest
 
-from assistant import roles, store
-from assistant.build import build_index
 from assistant.config import Settings
-from assistant.generation import ROLES_FILE
-from assistant.index import Index
+from assistant.index import store
+from assistant.index.build import build_index
+from assistant.index.generation import ROLES_FILE
+from assistant.index.reader import Index
+from assistant.language import roles
 
 from .conftest import ROOT, FakeEmbedder
 

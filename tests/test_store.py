@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import store
 from assistant.errors import IndexCorruptError, IndexLockedError, IndexMissingError
+from assistant.index import store
 
 
 def publish(index_dir: Path, payload: str) -> Path:

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.text import collapse_for_match, count_tokens, fold, sentence_spans, words
+from assistant.language.text import collapse_for_match, count_tokens, fold, sentence_spans, words
 
 
 def test_fold_removes_case_diacritics_and_curly_quotes() -> None:
@@ -70,7 +70,7 @@ def test_the_word_caches_keep_short_texts_only() -> None:
     import random
     import string
 
-    from assistant import text
+    from assistant.language import text
 
     rng = random.Random(3)
     before = (text._fold_cached.cache_info().currsize, text._stem_cached.cache_info().currsize)
@@ -85,7 +85,7 @@ def test_the_word_caches_keep_short_texts_only() -> None:
 def test_the_question_cache_is_bounded_by_bytes_as_well_as_count() -> None:
     import numpy as np
 
-    from assistant.embedding import QueryCache
+    from assistant.embed.embedding import QueryCache
 
     cache = QueryCache(size=512, max_bytes=100_000)
     for n in range(200):

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from assistant import feedback, render
 from assistant.pipeline import Assistant
 from assistant.records import Answer, Citation
+from assistant.serve import feedback, render
 
 
 def test_article_markup_is_inert_text() -> None:
@@ -41,7 +41,7 @@ def test_answer_links_only_to_verified_citations_and_marks_unsupported() -> None
 
 
 def test_a_vote_can_be_changed_and_the_file_says_the_latest(tmp_path, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
-    from assistant.ui import vote
+    from assistant.serve.ui import vote
 
     path = tmp_path / "feedback.jsonl"
     answered = {1: {"id": "a1", "question": "q", "answer": "a [1]", "citations": []}}
@@ -110,8 +110,8 @@ def test_coverage_lists_each_pose_with_its_articles() -> None:
 
 
 def test_a_suggestion_never_repeats_what_was_asked() -> None:
+    from assistant.answer.suggestions import TOPICS, suggest
     from assistant.records import Pose
-    from assistant.suggestions import TOPICS, suggest
 
     hero = Pose("virasana", "Hero Pose", "Virasana")
     every = list(range(len(TOPICS)))
@@ -135,7 +135,7 @@ def test_feedback_is_appended_as_json_lines(tmp_path) -> None:  # type: ignore[n
 
 def test_the_chat_keeps_its_turns_and_a_cleared_chat_forgets_them() -> None:
     from assistant.records import Turn
-    from assistant.ui import earlier_turns
+    from assistant.serve.ui import earlier_turns
 
     chat = [{"role": "user", "content": "how do I do pyramid pose&#63;"}, {"role": "assistant", "content": "..."}]
     kept = [Turn("old question", ("virasana",)), Turn("how do I do pyramid pose?", ("parsvottanasana",))]
@@ -147,7 +147,7 @@ def test_the_chat_keeps_its_turns_and_a_cleared_chat_forgets_them() -> None:
 @pytest.mark.slow
 def test_a_follow_up_in_the_chat_is_about_what_the_last_answer_was_about(real_assistant: Assistant) -> None:
     from assistant.records import Turn
-    from assistant.ui import respond
+    from assistant.serve.ui import respond
 
     chat = [{"role": "user", "content": "what about the stretch?"}, {"role": "assistant", "content": "..."}]
     for pose, words in [("parsvottanasana", "breaths"), ("virasana", "minute")]:
@@ -158,7 +158,7 @@ def test_a_follow_up_in_the_chat_is_about_what_the_last_answer_was_about(real_as
 
 @pytest.mark.slow
 def test_respond_shows_a_finished_answer_whole_with_links_sources_and_suggestions(real_assistant: Assistant) -> None:
-    from assistant.ui import respond
+    from assistant.serve.ui import respond
 
     steps = list(respond(real_assistant, "what if my feet hurt in Hero?", []))
     assert len(steps) == 1  # an extractive answer is not replayed as if it were streamed
@@ -174,7 +174,7 @@ def test_respond_shows_a_finished_answer_whole_with_links_sources_and_suggestion
 @pytest.mark.slow
 @pytest.mark.parametrize("message", ["", "   ", "?!?", "x" * 5000])
 def test_respond_turns_unusable_questions_into_a_friendly_message(real_assistant: Assistant, message: str) -> None:
-    from assistant.ui import respond
+    from assistant.serve.ui import respond
 
     history, panel, answer = list(respond(real_assistant, message, []))[-1]
     assert answer is None and history[-1]["role"] == "assistant" and history[-1]["content"]
@@ -183,7 +183,7 @@ def test_respond_turns_unusable_questions_into_a_friendly_message(real_assistant
 
 @pytest.mark.slow
 def test_the_app_builds_with_its_panels(real_assistant: Assistant) -> None:
-    from assistant.ui import build_app
+    from assistant.serve.ui import build_app
 
     app = build_app(real_assistant)
     config = app.get_config_file()

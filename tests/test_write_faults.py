@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import store
-from assistant.build import build_index
 from assistant.cli import main
 from assistant.config import Settings
-from assistant.corpus import load_corpus
 from assistant.errors import IndexWriteError
+from assistant.index import store
+from assistant.index.build import build_index
+from assistant.ingest.corpus import load_corpus
 from assistant.pipeline import Assistant
 
 from .conftest import ROOT, FakeEmbedder
@@ -141,7 +141,7 @@ def test_the_chat_reads_its_vectors_into_memory_when_no_private_copy_fits(
 ) -> None:
     import shutil
 
-    from assistant.index import private_map
+    from assistant.index.reader import private_map
 
     generation = tmp_path / "index" / "gen-000001-abc"
     generation.mkdir(parents=True)

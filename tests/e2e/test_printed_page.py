@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.corpus import read_article
+from assistant.ingest.corpus import read_article
 
 pytestmark = pytest.mark.e2e
 PAGE = Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "cat-cow.html"

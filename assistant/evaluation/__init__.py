@@ -1,0 +1,1 @@
+"""Question sets and their metrics, and the `eval` command."""

@@ -1,0 +1,206 @@
+"""A built index, loaded and checked: passages, vectors, FAISS, BM25 and the pose lexicon."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.errors import IndexCorruptError
+from assistant.index import dense, store
+from assistant.index.bm25 import LexicalIndex
+from assistant.index.generation import (
+    CHUNKS_FILE,
+    DENSE_FILE,
+    LEXICAL_DIR,
+    POSES_FILE,
+    SENTENCE_LEXICAL_DIR,
+    SENTENCE_ROLES_FILE,
+    SENTENCE_VECTORS_FILE,
+    VECTORS_FILE,
+    first_sentence_rows,
+    read_chunks,
+)
+from assistant.index.manifest import Manifest
+from assistant.language.poses import Lexicon
+from assistant.records import Pose, Sentence
+
+#: the vector files a loaded index maps private copies of (see private_map)
+MAPPED = (VECTORS_FILE, SENTENCE_VECTORS_FILE)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
+
+
+def private_map(path: Path) -> np.ndarray:
+    """An ``.npy`` array memory-mapped from a private copy of ``path``.
+
+    A mapped file that someone truncates or overwrites kills the process on its next read
+    (SIGBUS); no build rewrites a generation in place, but a person or a sync tool might. So
+    the file is copied beside the generations and the copy mapped and unlinked at once: it is
+    this process's alone, stays out of the memory figures like any mapped file, and goes when
+    the process does. Where no copy can be written (a read-only index, a full disk), the array
+    is read into memory instead. Plain ndarray views avoid numpy.memmap's per-slice overhead.
+    """
+    try:
+        fd, name = tempfile.mkstemp(prefix=store.SERVING_PREFIX, dir=path.parent.parent)
+    except OSError:
+        return np.load(path)
+    try:
+        with os.fdopen(fd, "wb") as copy, path.open("rb") as original:
+            shutil.copyfileobj(original, copy, 1 << 20)
+        return np.load(name, mmap_mode="r").view(np.ndarray)
+    except OSError:  # no room for the copy, or a build cleaning up took it away: read the original
+        return np.load(path)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+class Index:
+    """Everything retrieval needs, read from one generation of ``index/``."""
+
+    def __init__(self, generation: Path, manifest: Manifest) -> None:
+        self.generation = generation
+        self.manifest = manifest
+        try:
+            self.chunks = read_chunks(generation / CHUNKS_FILE)
+            self.vectors = private_map(generation / VECTORS_FILE)
+            self.dense = dense.load(generation / DENSE_FILE, dict(manifest.dense))
+            self.lexical = LexicalIndex.load(generation / LEXICAL_DIR, len(self.chunks))
+            #: sentence level: vectors, FAISS and BM25 over every passage's sentences, in passage order
+            self.first_sentence = first_sentence_rows(self.chunks)
+            self.owner = np.repeat(np.arange(len(self.chunks)), np.diff(self.first_sentence))
+            self.sentence_vectors = private_map(generation / SENTENCE_VECTORS_FILE)
+            #: the sizes of the files those copies came from, to notice them changed underneath
+            self._copied = {name: _size(generation / name) for name in MAPPED}
+            #: per sentence row, its roles as bits (bit i = roles.ROLES[i])
+            self.role_mask = np.load(generation / SENTENCE_ROLES_FILE)
+            self.sentence_lexical = LexicalIndex.load(generation / SENTENCE_LEXICAL_DIR, len(self.owner))
+            self.lexicon = Lexicon.from_dicts(json.loads((generation / POSES_FILE).read_text(encoding="utf-8")))
+            self.articles = manifest.articles
+        except (KeyError, ValueError, TypeError, OSError, RuntimeError) as e:
+            raise IndexCorruptError(
+                f"index in {generation.parent} cannot be read ({type(e).__name__}); run 'yoga-assistant build'"
+            ) from None
+        sentences = len(self.owner)
+        if not (
+            len(self.chunks) == self.vectors.shape[0] == self.dense.ntotal == manifest.chunks
+            and sentences == self.sentence_vectors.shape[0] == self.role_mask.shape[0]
+            and self.vectors.shape[1:] == self.sentence_vectors.shape[1:] == (manifest.model.dim,)
+        ):
+            raise IndexCorruptError(
+                f"index in {generation.parent} has passages and vectors that do not match; run 'yoga-assistant build'"
+            )
+
+    @classmethod
+    def open(cls, settings: Settings, *, check: bool = True) -> Index:
+        """The live generation, checked against its manifest and the settings' model."""
+        generation, raw = store.open_generation(settings.index_dir, check=check)
+        manifest = Manifest.from_dict(raw, generation)
+        manifest.require(settings)
+        return cls(generation, manifest)
+
+    def changed_files(self) -> list[str]:
+        """The mapped vector files whose size is not what it was when they were copied."""
+        return [name for name, size in self._copied.items() if _size(self.generation / name) != size]
+
+    @cached_property
+    def covered(self) -> tuple[Pose, ...]:
+        """The poses the articles teach, in corpus order."""
+        ids = dict.fromkeys(p for a in self.articles.values() for p in a.poses)
+        return tuple(self.lexicon.poses[p] for p in ids if p in self.lexicon.poses)
+
+    @cached_property
+    def by_pose(self) -> dict[str, np.ndarray]:
+        """Passage ids for each pose a passage is about."""
+        table: dict[str, list[int]] = {}
+        for i, chunk in enumerate(self.chunks):
+            for pose in chunk.poses:
+                table.setdefault(pose, []).append(i)
+        return {p: np.asarray(ids, dtype=np.int64) for p, ids in table.items()}
+
+    def sentence_rows(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sentence rows of passages ``ids`` (in order), and where each passage's rows begin."""
+        starts = self.first_sentence[ids]
+        lengths = self.first_sentence[ids + 1] - starts
+        bounds = np.cumsum(lengths) - lengths
+        rows = np.repeat(starts - bounds, lengths) + np.arange(int(lengths.sum()))
+        return rows, bounds
+
+    def title(self, article: str) -> str:
+        info = self.articles.get(article)
+        return info.title if info else article
+
+    def sentence(self, row: int, cosine: float = 0.0, bm25: float = 0.0, passage_rank: int = 0) -> Sentence:
+        """The sentence at ``row`` of the sentence arrays, as a record."""
+        chunk_id = int(self.owner[row])
+        chunk = self.chunks[chunk_id]
+        at = row - int(self.first_sentence[chunk_id])
+        s, e = chunk.sentences[at]
+        roles = chunk.roles[at] if chunk.roles else ()
+        return Sentence(
+            chunk_id, chunk, (int(s), int(e)), chunk.sentence_text((s, e)), cosine, bm25, passage_rank, roles
+        )
+
+    def pose_sentences(self, poses: Iterable[str]) -> list[Sentence]:
+        """Every sentence of the passages about ``poses`` (and their variants), in corpus order."""
+        family = {f for p in poses for f in self.lexicon.family(p)}
+        return self._sentences_of(sorted({int(i) for p in family for i in self.by_pose.get(p, ())}))
+
+    @cached_property
+    def by_article(self) -> dict[str, list[int]]:
+        """Passage ids of each article, in order."""
+        table: dict[str, list[int]] = {}
+        for i, chunk in enumerate(self.chunks):
+            table.setdefault(chunk.article, []).append(i)
+        return table
+
+    def article_sentences(self, article: str) -> list[Sentence]:
+        """Every sentence of one article, in order."""
+        return self._sentences_of(self.by_article.get(article, []))
+
+    def _sentences_of(self, chunk_ids: Iterable[int]) -> list[Sentence]:
+        """Every sentence of these passages, in the order given."""
+        rows = (r for i in chunk_ids for r in range(int(self.first_sentence[i]), int(self.first_sentence[i + 1])))
+        return [self.sentence(r) for r in rows]
+
+    def family(self, pose_id: str) -> set[str]:
+        return self.lexicon.family(pose_id)
+
+    def previous(self, sentence: Sentence) -> Sentence | None:
+        """The sentence before ``sentence`` in its article, or None for its first."""
+        at = int(self.first_sentence[sentence.chunk_id]) + sentence.chunk.sentences.index(sentence.span)
+        if at == 0 or self.chunks[int(self.owner[at - 1])].article != sentence.chunk.article:
+            return None
+        return self.sentence(at - 1)
+
+    def article_poses(self, article: str) -> tuple[str, ...]:
+        """The poses an article teaches."""
+        info = self.articles.get(article)
+        return info.poses if info else ()
+
+    def names(self, pose_id: str) -> list[str]:
+        """What people call the pose: its English and Sanskrit names and aliases."""
+        return self.lexicon.names(pose_id)
+
+    def label(self, pose_id: str) -> str:
+        """'Hero Pose (Vīrāsana)' for a pose id the lexicon knows, else the id itself."""
+        pose = self.lexicon.poses.get(pose_id)
+        return pose.label if pose else pose_id
+
+    def covered_labels(self) -> list[str]:
+        return [p.label for p in self.covered]
+
+    def titles(self) -> list[str]:
+        return sorted(a.title for a in self.articles.values())

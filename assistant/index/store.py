@@ -1,0 +1,229 @@
+"""The index on disk: generations, an atomic pointer, checksums and a build lock.
+
+``index/`` holds complete generations ``gen-*/`` and a one-line file ``CURRENT`` that
+names the live one. A build writes a new generation beside the live one, fsyncs it, and
+then replaces ``CURRENT`` with one atomic rename, so a crash at any moment leaves
+either the old or the new index loadable, never a mix. Every file's SHA-256 is in the
+generation's ``manifest.json`` and is checked before the index is used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError, IndexWriteError
+
+FORMAT_VERSION = 3
+POINTER = "CURRENT"
+LOCK = ".lock"
+#: private copies of the vector files a running chat maps (unlinked as soon as mapped)
+SERVING_PREFIX = ".serving-"
+MANIFEST = "manifest.json"
+KEEP_GENERATIONS = 2  # the live one and the one before, for readers still using it
+BUILD_HINT = "run 'yoga-assistant build'"
+#: environment variable naming a crash point (tests only; see crash_point)
+CRASH_AT = "ASSISTANT_CRASH_AT"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with path.open("rb") as f:
+                os.fsync(f.fileno())
+    for path in sorted((p for p in folder.rglob("*") if p.is_dir()), reverse=True):
+        _fsync_dir(path)
+    _fsync_dir(folder)
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The live generation folder, or None when no build has completed."""
+    try:
+        name = (index_dir / POINTER).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (OSError, UnicodeDecodeError):
+        raise IndexCorruptError(f"{index_dir / POINTER} is unreadable; {BUILD_HINT}") from None
+    if not name.startswith("gen-") or "/" in name or name != name.strip():
+        raise IndexCorruptError(f"{index_dir / POINTER} names no generation; {BUILD_HINT}")
+    return index_dir / name
+
+
+def new_staging(index_dir: Path) -> Path:
+    """A fresh folder to write a generation into; invisible to readers until committed."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    staging = index_dir / f".staging-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    return staging
+
+
+def crash_point(name: str) -> None:
+    """Fault injection for the crash tests: die here, as SIGKILL would, when asked to."""
+    if os.environ.get(CRASH_AT) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def commit(index_dir: Path, staging: Path, manifest: dict[str, Any]) -> Path:
+    """Checksum, fsync and publish ``staging`` as the live generation; returns its folder."""
+    files = {}
+    for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+        rel = path.relative_to(staging).as_posix()
+        files[rel] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+    manifest = {**manifest, "format_version": FORMAT_VERSION, "files": files}
+    (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+    _fsync_tree(staging)
+    crash_point("staged")
+    name = f"gen-{_number(index_dir) + 1:06d}-{uuid.uuid4().hex[:6]}"
+    generation = index_dir / name
+    staging.rename(generation)
+    pointer_tmp = index_dir / f".{POINTER}.{os.getpid()}.tmp"
+    try:
+        _fsync_dir(index_dir)
+        with pointer_tmp.open("w", encoding="utf-8") as f:
+            f.write(name + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        crash_point("before-swap")
+        os.replace(pointer_tmp, index_dir / POINTER)  # the one atomic step that publishes the build
+    except BaseException:  # not published: leave nothing behind
+        pointer_tmp.unlink(missing_ok=True)
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    crash_point("after-swap")
+    _fsync_dir(index_dir)
+    return generation
+
+
+def generation_number(path: Path) -> int:
+    """Generations are numbered in the order they were published: gen-000012-1a2b3c is the 12th
+    (0 for a name without a number, such as one written by an older version)."""
+    part = path.name.split("-")[1] if path.name.count("-") >= 2 else ""
+    return int(part) if part.isdigit() else 0
+
+
+def _number(index_dir: Path) -> int:
+    """The highest generation number in ``index_dir``."""
+    return max((generation_number(p) for p in index_dir.glob("gen-*")), default=0)
+
+
+def clean(index_dir: Path) -> list[str]:
+    """Remove unfinished builds and generations older than the ones kept; returns what went."""
+    if not index_dir.is_dir():
+        return []
+    live = current_generation(index_dir)
+    keep: set[Path] = set()
+    if live is not None and live.is_dir():
+        older = sorted(
+            (p for p in index_dir.glob("gen-*") if p.is_dir() and generation_number(p) < generation_number(live)),
+            key=generation_number,
+        )
+        keep = {live, *older[len(older) - (KEEP_GENERATIONS - 1) :]}
+    removed = []
+    for path in sorted(index_dir.iterdir()):
+        stale = path.name.startswith((".staging-", f".{POINTER}.", SERVING_PREFIX))
+        if stale or (path.name.startswith("gen-") and path not in keep):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path.name)
+            crash_point("cleaning")
+    return removed
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path, *, wait: float = 0.0) -> Iterator[None]:
+    """Hold the index's build lock; ``IndexLockedError`` if another build keeps it past ``wait`` s,
+    ``IndexWriteError`` when the folder cannot be written."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except (FileExistsError, NotADirectoryError):
+        raise IndexWriteError(f"{index_dir} is a file, not a folder; pass --index with a folder") from None
+    except OSError as error:
+        raise IndexWriteError(
+            f"cannot write to the index folder {index_dir} ({error.strerror}); fix its permissions or pass --index DIR"
+        ) from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(
+                        f"another build is running on {index_dir}; wait for it to finish and try again"
+                    ) from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def read_manifest(generation: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexCorruptError(f"{generation / MANIFEST} is missing; {BUILD_HINT}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        raise IndexCorruptError(f"{generation / MANIFEST} is damaged; {BUILD_HINT}") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise IndexCorruptError(f"{generation / MANIFEST} is damaged; {BUILD_HINT}")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"index format {manifest.get('format_version')} is not {FORMAT_VERSION}, the one this version reads; "
+            f"{BUILD_HINT}"
+        )
+    return manifest
+
+
+def verify(generation: Path, manifest: dict[str, Any]) -> None:
+    """Every file the manifest lists exists with its size and SHA-256; no checks skipped."""
+    for rel, meta in manifest["files"].items():
+        path = generation / rel
+        if not path.is_file():
+            raise IndexCorruptError(f"index file {rel} is missing; {BUILD_HINT}")
+        if path.stat().st_size != meta.get("bytes") or sha256_file(path) != meta.get("sha256"):
+            raise IndexCorruptError(f"index file {rel} is damaged (checksum mismatch); {BUILD_HINT}")
+
+
+def open_generation(index_dir: Path, *, check: bool = True) -> tuple[Path, dict[str, Any]]:
+    """The live generation and its manifest, verified; errors say what to run."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        raise IndexMissingError(f"no index in {index_dir}; {BUILD_HINT} first")
+    if not generation.is_dir():
+        raise IndexCorruptError(f"the live index folder {generation.name} is missing; {BUILD_HINT}")
+    manifest = read_manifest(generation)
+    if check:
+        verify(generation, manifest)
+    return generation, manifest

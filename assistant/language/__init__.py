@@ -1,0 +1,1 @@
+"""Words and what they mean: folding and sentences, the pose lexicon, sentence roles, question kinds."""

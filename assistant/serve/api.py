@@ -1,0 +1,281 @@
+"""The HTTP API beside the chat: plain JSON under ``/api``, OpenAI's chat completions under ``/v1``.
+
+- ``POST /api/ask`` answers as ``ask --json`` prints; ``POST /api/search`` gives the ranked
+  passages with their fused scores; ``GET /api/health`` says which index is served. The schema
+  is at ``/api/openapi.json``.
+- ``GET /v1/models`` and ``POST /v1/chat/completions`` (streamed or not) let any OpenAI client
+  or chat app use the assistant as a local model: the content is the answer with a Sources
+  list, and the citations come as data beside it (wire.py has the shapes).
+
+Open on loopback when no login or key is configured; otherwise every request needs
+``Authorization: Bearer <ASSISTANT_API_KEY>`` (compared in constant time, never logged). Work
+runs on a few threads behind a ``Gate``: when it and its waiting room are full, the answer is
+429 with Retry-After instead of a hang. Every error is one JSON object, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Literal, TypeVar
+
+import anyio.to_thread
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+
+from assistant.config import Settings, api_key_rule
+from assistant.errors import AssistantError, QuestionError
+from assistant.pipeline import Assistant
+from assistant.serve import wire
+
+log = logging.getLogger("assistant.serve.api")
+T = TypeVar("T")
+
+#: answers computed at once (2 cores: more only queue inside), and requests allowed to wait
+WORKERS = 2
+WAITING = 32
+#: what a refused (busy) client is told to wait, in seconds
+RETRY_AFTER = 2
+MAX_K = 50
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+class Gate:
+    """At most ``workers`` jobs at once and ``waiting`` more in line; beyond that, refuse."""
+
+    def __init__(self, workers: int = WORKERS, waiting: int = WAITING) -> None:
+        self.limit = workers + waiting
+        self.inside = 0
+        self.running = asyncio.Semaphore(workers)
+
+    async def run(self, job: Callable[[], T]) -> T:
+        if self.inside >= self.limit:
+            raise ApiError(429, "busy", "the server is busy; try again shortly", {"Retry-After": str(RETRY_AFTER)})
+        self.inside += 1
+        try:
+            async with self.running:
+                return await anyio.to_thread.run_sync(_one_line_failures(job))
+        finally:
+            self.inside -= 1
+
+
+def _one_line_failures(job: Callable[[], T]) -> Callable[[], T]:
+    """``job``, with an unexpected failure logged as one line and answered as a 500."""
+
+    def run() -> T:
+        try:
+            return job()
+        except (ApiError, AssistantError):
+            raise
+        except Exception as error:
+            first = str(error).splitlines()[0][:200] if str(error) else ""
+            log.warning("api request failed: %s%s", type(error).__name__, f": {first}" if first else "")
+            raise ApiError(500, "server_error", "the request failed on the server; see its log") from None
+
+    return run
+
+
+# -- requests -------------------------------------------------------------------------------------
+class AskRequest(BaseModel):
+    question: str = Field(description="the question")
+    history: list[str] = Field(default=[], description="earlier questions of the same chat, oldest first")
+
+
+class SearchRequest(AskRequest):
+    k: int = Field(default=5, ge=1, le=MAX_K, description="how many passages")
+
+
+class Message(BaseModel):
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[dict[str, Any]] | None = None
+
+
+class ChatRequest(BaseModel):
+    model: str = wire.MODEL
+    messages: list[Message]
+    stream: bool = False
+    tools: list[Any] | None = None
+    functions: list[Any] | None = None
+
+
+# -- the app --------------------------------------------------------------------------------------
+def add_api(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
+    """The API routes and their error handling, on ``app`` (before the chat is mounted at /)."""
+    gate = Gate()
+    app.add_middleware(RequireKey, key=api_key_rule(settings))
+
+    def question_of(text: str) -> str:
+        if len(text) > settings.max_question_chars:
+            raise ApiError(
+                413, "question_too_long", f"the question is over {settings.max_question_chars:,} characters; shorten it"
+            )
+        return text
+
+    @app.post("/api/ask", tags=["api"], summary="Answer a question, with citations (as `ask --json`)")
+    async def ask(body: AskRequest) -> dict[str, Any]:
+        question = question_of(body.question)
+        answer = await gate.run(lambda: assistant.ask(question, body.history))
+        return wire.answer_json(answer)
+
+    @app.post("/api/search", tags=["api"], summary="The ranked passages for a question, with their fused scores")
+    async def search(body: SearchRequest) -> dict[str, Any]:
+        question = question_of(body.question)
+        retrieval = await gate.run(lambda: assistant.retrieve(question, body.history, k=body.k))
+        index = assistant.index
+        return {
+            "question": retrieval.query.question,
+            "abstain": retrieval.abstain or None,
+            "passages": [wire.hit_json(n, h, index.title(h.chunk.article)) for n, h in enumerate(retrieval.hits, 1)],
+        }
+
+    @app.get("/api/health", tags=["api"], summary="Which index is served")
+    async def health() -> dict[str, Any]:
+        index = (await anyio.to_thread.run_sync(assistant.current)).index
+        return {
+            "status": "ok",
+            "articles": len(index.articles),
+            "passages": len(index.chunks),
+            "model": index.manifest.model.name,
+            "built": index.manifest.created_at,
+            "generation": index.generation.name,
+        }
+
+    @app.get("/v1/models", tags=["openai"], summary="The one model: yoga-assistant")
+    async def models() -> dict[str, Any]:
+        return {"object": "list", "data": [{"id": wire.MODEL, "object": "model", "created": 0, "owned_by": "local"}]}
+
+    @app.post(
+        "/v1/chat/completions", tags=["openai"], summary="OpenAI-compatible chat completions", response_model=None
+    )
+    async def chat(body: ChatRequest) -> dict[str, Any] | StreamingResponse:
+        question, history = _conversation(body)
+        question = question_of(question)
+        answer = await gate.run(lambda: assistant.ask(question, history))
+        completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+        if not body.stream:
+            return wire.completion(answer, completion_id, created)
+
+        async def events() -> AsyncIterator[str]:
+            for chunk in wire.chunks(answer, completion_id, created):
+                yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+    _unknown_routes(app)
+    _handle_errors(app)
+
+
+def _unknown_routes(app: FastAPI) -> None:
+    """Every other path under /api and /v1 answers in the API's error shape (404, or 405 with
+    ``Allow`` for a known path asked with another method), instead of falling through to the chat."""
+    allowed: dict[str, set[str]] = {}
+    for route in app.routes:
+        path, methods = getattr(route, "path", ""), getattr(route, "methods", None) or set()
+        if path.startswith(("/api/", "/v1/")):
+            allowed.setdefault(path, set()).update(methods)
+
+    async def unknown(request: Request) -> Any:
+        path = request.url.path
+        if path in allowed:
+            methods = ", ".join(sorted(allowed[path]))
+            raise ApiError(405, "method_not_allowed", f"{path} takes {methods}", {"Allow": methods})
+        raise ApiError(404, "not_found", f"no route {path}; the routes are listed at /api/openapi.json")
+
+    every = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    for prefix in ("/api", "/v1"):
+        app.add_api_route(f"{prefix}/{{rest:path}}", unknown, methods=every, include_in_schema=False)
+
+
+class RequireKey:
+    """ASGI middleware: every request to /api and /v1 (but the schema) carries the key, checked
+    before anything else is read. ``key`` None: open; "": shut (a login but no key is set)."""
+
+    def __init__(self, app: Any, *, key: str | None) -> None:
+        self.app = app
+        self.key = key
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if (
+            self.key is None
+            or scope["type"] != "http"
+            or not path.startswith(("/api/", "/v1/"))
+            or path == "/api/openapi.json"
+        ):
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers", []))
+        scheme, _, given = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+        if not self.key:
+            status, code, message = 401, "no_api_key", "this server's API needs ASSISTANT_API_KEY set where it runs"
+        elif scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), self.key.encode()):
+            return await self.app(scope, receive, send)
+        else:
+            status, code, message = 401, "invalid_api_key", "send 'Authorization: Bearer <ASSISTANT_API_KEY>'"
+        response = JSONResponse(wire.error_body(path, status, code, message), status, {"WWW-Authenticate": "Bearer"})
+        await response(scope, receive, send)
+
+
+def _conversation(body: ChatRequest) -> tuple[str, list[str]]:
+    """The last user message is the question; earlier user messages are the history."""
+    if body.model != wire.MODEL:
+        raise ApiError(404, "model_not_found", f"no model {body.model[:80]!r}; use '{wire.MODEL}'")
+    if body.tools or body.functions:
+        raise ApiError(400, "tools_not_supported", "this model answers from its articles; it calls no tools")
+    users = []
+    for message in body.messages:
+        if isinstance(message.content, list):
+            if any(part.get("type") != "text" for part in message.content):
+                raise ApiError(400, "images_not_supported", "this model reads text only; send the question as text")
+            text = " ".join(str(part.get("text", "")) for part in message.content)
+        else:
+            text = message.content or ""
+        if message.role == "user":
+            users.append(text)
+    if not users:
+        raise ApiError(400, "no_question", "send at least one message with role 'user'")
+    return users[-1], users[:-1]
+
+
+def _handle_errors(app: FastAPI) -> None:
+    def reply(request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Any:
+        return JSONResponse(wire.error_body(request.url.path, status, code, message), status, headers=headers)
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, error: ApiError) -> Any:
+        return reply(request, error.status, error.code, error.message, error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Any:
+        problems = error.errors()
+        if any(p.get("type") == "json_invalid" for p in problems):
+            return reply(request, 400, "invalid_json", "the body is not valid JSON")
+        first = problems[0] if problems else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+        return reply(request, 400, "invalid_request", f"{where}: {first.get('msg', 'invalid')}")
+
+    @app.exception_handler(QuestionError)
+    async def bad_question(request: Request, error: QuestionError) -> Any:
+        return reply(request, 400, "invalid_question", str(error))
+
+    @app.exception_handler(AssistantError)
+    async def unavailable(request: Request, error: AssistantError) -> Any:
+        return reply(request, 503, "unavailable", str(error))
+
+    @app.exception_handler(HTTPException)
+    async def http(request: Request, error: HTTPException) -> Any:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return reply(request, error.status_code, code, str(error.detail))
