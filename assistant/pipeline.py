@@ -203,10 +203,12 @@ class Assistant:
         k: int = HITS,
         mode: Mode | None = None,
         retriever: Retriever | None = None,
+        loaded: Loaded | None = None,
     ) -> Retrieval:
         """The retrieval alone (``mode``: dense, bm25 or hybrid; default the settings').
-        ``retriever``: another one over the same index (eval/ablation.py measures variants)."""
-        loaded = self.loaded()
+        ``retriever``: another one over the same index (eval/ablation.py measures variants);
+        ``loaded``: the index to use (one the caller took from :meth:`loaded`), else the current."""
+        loaded = loaded or self.loaded()
         if retriever is not None:
             loaded = replace(loaded, retriever=retriever, turns=TurnCache())
         mode = mode or self.settings.retriever
@@ -256,11 +258,17 @@ class Assistant:
         return article.poses[:1] if article else ()
 
     def stream(
-        self, question: str, history: Sequence[str | Turn] = (), *, mode: Mode | None = None
+        self,
+        question: str,
+        history: Sequence[str | Turn] = (),
+        *,
+        mode: Mode | None = None,
+        loaded: Loaded | None = None,
     ) -> Iterator[Draft | Answer]:
         """Drafts while a model writes (if one is configured), then the final ``Answer``.
-        ``history``: the earlier turns of the chat (or their questions), oldest first."""
-        loaded = self.loaded()  # one index for the whole answer, even if a new build lands meanwhile
+        ``history``: the earlier turns of the chat (or their questions), oldest first;
+        ``loaded``: the index to answer from (the caller shows the answer with it), else the current."""
+        loaded = loaded or self.loaded()  # one index for the whole answer, even if a new build lands meanwhile
         index = loaded.index
         mode = mode or self.settings.retriever
         turns = self._turns(loaded, history, mode)

@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from assistant.cli import main
-from assistant.serve.api import ApiError, Gate
+from assistant.serve.api import ApiError, gated
+from assistant.serve.gate import Busy, Gate
 
 from .apps import outside_connections, start_app, stop_app
 from .conftest import CORPUS
@@ -236,18 +237,49 @@ def test_an_open_api_on_loopback_and_a_model_behind_it(tmp_path: Path, real_sett
 
 def test_a_full_gate_refuses_at_once_with_retry_after() -> None:
     gate = Gate(workers=1, waiting=1)
-    release = threading.Event()
+    release, running = threading.Event(), threading.Event()
+    done: list[str] = []
 
-    async def scenario() -> list[Any]:
-        first = asyncio.ensure_future(gate.run(lambda: release.wait(10)))
-        second = asyncio.ensure_future(gate.run(lambda: "second"))
-        await asyncio.sleep(0.05)  # both inside: one running, one waiting
-        with pytest.raises(ApiError) as refused:
-            await gate.run(lambda: "third")
-        release.set()
-        return [await first, await second, refused.value]
+    def first() -> None:
+        with gate.admitted():
+            running.set()
+            release.wait(30)
+            done.append("first")
 
-    first, second, refused = asyncio.run(scenario())
-    assert first is True and second == "second"
-    assert refused.status == 429 and refused.headers == {"Retry-After": "2"}
-    assert asyncio.run(gate.run(lambda: "after")) == "after"  # the room is free again
+    def second() -> None:
+        with gate.admitted():
+            done.append("second")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    assert running.wait(30)
+    threads[1].start()
+    while gate.inside < 2:  # the second is in line behind the first
+        threads[1].join(0.01)
+    with pytest.raises(Busy), gate.admitted():
+        pass
+    with pytest.raises(ApiError) as refused:  # the API says so with 429 and when to come back
+        asyncio.run(gated(gate, lambda: "third"))
+    assert refused.value.status == 429 and refused.value.headers == {"Retry-After": "2"}
+    release.set()
+    for t in threads:
+        t.join(30)
+    assert done == ["first", "second"]
+    assert asyncio.run(gated(gate, lambda: "after")) == "after"  # the room is free again
+
+
+def test_the_chat_and_the_api_wait_in_one_line(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    """A chat answer holds its place in the gate the API uses: with it full, the API says busy
+    and the chat's own next question is told so in one line."""
+    from assistant.serve.ui import respond
+
+    gate = Gate(workers=1, waiting=0)
+    chat = respond(real_assistant, "how long do I hold pyramid pose?", [], None, gate)
+    next(chat)  # answering: holds the only place
+    with pytest.raises(ApiError) as refused:
+        asyncio.run(gated(gate, lambda: real_assistant.ask("hero pose?")))
+    assert refused.value.status == 429
+    *_, (history, _, answer) = [next(respond(real_assistant, "hero pose?", [], None, gate))]
+    assert answer is None and "busy" in history[-1]["content"]
+    list(chat)  # the chat's answer finishes and gives its place back
+    assert asyncio.run(gated(gate, lambda: real_assistant.ask("hero pose?"))).citations

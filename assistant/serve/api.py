@@ -15,7 +15,6 @@ runs on a few threads behind a ``Gate``: when it and its waiting room are full, 
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
@@ -35,13 +34,11 @@ from assistant.config import Settings, api_key_rule
 from assistant.errors import AssistantError, QuestionError
 from assistant.pipeline import Assistant
 from assistant.serve import wire
+from assistant.serve.gate import Busy, Gate
 
 log = logging.getLogger("assistant.serve.api")
 T = TypeVar("T")
 
-#: answers computed at once (2 cores: more only queue inside), and requests allowed to wait
-WORKERS = 2
-WAITING = 32
 #: what a refused (busy) client is told to wait, in seconds
 RETRY_AFTER = 2
 MAX_K = 50
@@ -53,23 +50,19 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
-class Gate:
-    """At most ``workers`` jobs at once and ``waiting`` more in line; beyond that, refuse."""
+async def gated(gate: Gate, job: Callable[[], T]) -> T:
+    """``job`` run in a worker thread once ``gate`` admits it; 429 with Retry-After when it is full."""
 
-    def __init__(self, workers: int = WORKERS, waiting: int = WAITING) -> None:
-        self.limit = workers + waiting
-        self.inside = 0
-        self.running = asyncio.Semaphore(workers)
+    def run() -> T:
+        with gate.admitted():
+            return job()
 
-    async def run(self, job: Callable[[], T]) -> T:
-        if self.inside >= self.limit:
-            raise ApiError(429, "busy", "the server is busy; try again shortly", {"Retry-After": str(RETRY_AFTER)})
-        self.inside += 1
-        try:
-            async with self.running:
-                return await anyio.to_thread.run_sync(_one_line_failures(job))
-        finally:
-            self.inside -= 1
+    try:
+        return await anyio.to_thread.run_sync(_one_line_failures(run))
+    except Busy:
+        raise ApiError(
+            429, "busy", "the server is busy; try again shortly", {"Retry-After": str(RETRY_AFTER)}
+        ) from None
 
 
 def _one_line_failures(job: Callable[[], T]) -> Callable[[], T]:
@@ -112,9 +105,9 @@ class ChatRequest(BaseModel):
 
 
 # -- the app --------------------------------------------------------------------------------------
-def add_api(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
-    """The API routes and their error handling, on ``app`` (before the chat is mounted at /)."""
-    gate = Gate()
+def add_api(app: FastAPI, assistant: Assistant, settings: Settings, gate: Gate) -> None:
+    """The API routes and their error handling, on ``app`` (before the chat is mounted at /).
+    ``gate``: the admission gate the chat shares."""
     app.add_middleware(RequireKey, key=api_key_rule(settings))
 
     def question_of(text: str) -> str:
@@ -127,14 +120,15 @@ def add_api(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
     @app.post("/api/ask", tags=["api"], summary="Answer a question, with citations (as `ask --json`)")
     async def ask(body: AskRequest) -> dict[str, Any]:
         question = question_of(body.question)
-        answer = await gate.run(lambda: assistant.ask(question, body.history))
+        answer = await gated(gate, lambda: assistant.ask(question, body.history))
         return wire.answer_json(answer)
 
     @app.post("/api/search", tags=["api"], summary="The ranked passages for a question, with their fused scores")
     async def search(body: SearchRequest) -> dict[str, Any]:
         question = question_of(body.question)
-        retrieval = await gate.run(lambda: assistant.retrieve(question, body.history, k=body.k))
-        index = assistant.index
+        loaded = assistant.loaded()  # one index for the search and the titles, even if a build lands meanwhile
+        retrieval = await gated(gate, lambda: assistant.retrieve(question, body.history, k=body.k, loaded=loaded))
+        index = loaded.index
         return {
             "question": retrieval.query.question,
             "abstain": retrieval.abstain or None,
@@ -163,7 +157,7 @@ def add_api(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
     async def chat(body: ChatRequest) -> dict[str, Any] | StreamingResponse:
         question, history = _conversation(body)
         question = question_of(question)
-        answer = await gate.run(lambda: assistant.ask(question, history))
+        answer = await gated(gate, lambda: assistant.ask(question, history))
         completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if not body.stream:
             return wire.completion(answer, completion_id, created)

@@ -17,6 +17,7 @@ from typing import Any
 from assistant.config import Settings, check_exposure
 from assistant.errors import ConfigError
 from assistant.pipeline import Assistant
+from assistant.serve.gate import Gate
 from assistant.serve.guard import Guard, allowed_hosts
 
 log = logging.getLogger("assistant.serve.server")
@@ -42,9 +43,10 @@ def make_app(assistant: Assistant, settings: Settings) -> Any:
         docs_url=None,
         redoc_url=None,
     )
-    add_api(app, assistant, settings)  # before the chat: the chat's mount at / takes every other path
+    gate = Gate()  # one line of answers for the chat and the API
+    add_api(app, assistant, settings, gate)  # before the chat: the chat's mount at / takes every other path
     app.add_middleware(Guard, hosts=allowed_hosts(settings.host, login=auth is not None))  # outermost
-    return ui.mount(app, ui.build_app(assistant), auth)
+    return ui.mount(app, ui.build_app(assistant, gate), auth)
 
 
 def listen(host: str, port: int) -> socket.socket:

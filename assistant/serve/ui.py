@@ -7,6 +7,7 @@ gradio is imported here only.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -24,6 +25,7 @@ from assistant.errors import AssistantError
 from assistant.pipeline import MAX_HISTORY, Assistant
 from assistant.records import Answer, Draft, Turn
 from assistant.serve import feedback, render
+from assistant.serve.gate import Gate
 from assistant.serve.page import CSS, JS
 
 log = logging.getLogger("assistant.serve.ui")
@@ -77,11 +79,16 @@ def earlier_turns(history: History, turns: Sequence[Turn] | None) -> list[str | 
 
 
 def respond(
-    assistant: Assistant, message: str, history: History | None, turns: Sequence[Turn] | None = None
+    assistant: Assistant,
+    message: str,
+    history: History | None,
+    turns: Sequence[Turn] | None = None,
+    gate: Gate | None = None,
 ) -> Iterator[tuple[History, str, Answer | None]]:
     """Answer ``message`` given the chat so far (``turns``: what the chat kept of its answers,
-    see :func:`earlier_turns`); yields the growing chat, the sources panel and, last, the
-    finished answer (None while streaming or when the question could not be used)."""
+    see :func:`earlier_turns`) once ``gate`` (shared with the API) admits it; yields the growing
+    chat, the sources panel and, last, the finished answer (None while streaming or when the
+    question could not be used)."""
     history = list(history or [])
     earlier = earlier_turns(history, turns)
     shown = " ".join(str(message or "").split())[:SHOWN_QUESTION_CHARS] or "(empty)"
@@ -89,17 +96,19 @@ def respond(
     reply = {"role": "assistant", "content": ""}
     turn = len(history)  # the reply's place in the chat: keeps each answer's links to its own sources
     try:
-        for part in assistant.stream(str(message or ""), earlier):
-            if isinstance(part, Draft):
-                reply["content"] = render.draft_html(part.text)
-                yield [*history, reply], render.sources_html(None, waiting=True), None
-                continue
-            answer = part  # a finished answer is shown whole, with its sources, at once
-            index = assistant.index
-            labels = {p.id: p.label for p in index.lexicon.poses.values()}
-            taught = {c.article: index.article_poses(c.article) for c in answer.citations}
-            reply["content"] = render.answer_html(answer.text, answer.citations, notice=answer.notice, turn=turn)
-            yield [*history, reply], render.sources_html(answer, labels, turn=turn, taught=taught), answer
+        with gate.admitted() if gate else contextlib.nullcontext():  # held while the answer streams
+            loaded = assistant.loaded()  # the index the answer comes from is the one its sources show
+            for part in assistant.stream(str(message or ""), earlier, loaded=loaded):
+                if isinstance(part, Draft):
+                    reply["content"] = render.draft_html(part.text)
+                    yield [*history, reply], render.sources_html(None, waiting=True), None
+                    continue
+                answer = part  # a finished answer is shown whole, with its sources, at once
+                index = loaded.index
+                labels = {p.id: p.label for p in index.lexicon.poses.values()}
+                taught = {c.article: index.article_poses(c.article) for c in answer.citations}
+                reply["content"] = render.answer_html(answer.text, answer.citations, notice=answer.notice, turn=turn)
+                yield [*history, reply], render.sources_html(answer, labels, turn=turn, taught=taught), answer
     except AssistantError as error:
         message = str(error)
         reply["content"] = render.text(message[:1].upper() + message[1:] + ".")
@@ -132,7 +141,7 @@ def _citations_json(answer: Answer) -> list[dict[str, Any]]:
     return [{"n": c.n, "article": c.article, "start": c.start, "end": c.end} for c in answer.citations]
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
+def build_app(assistant: Assistant, gate: Gate | None = None) -> gr.Blocks:
     with gr.Blocks(title="Yoga pose assistant", analytics_enabled=False) as app:
         gr.Markdown(
             "## Yoga pose assistant\nAsk about a pose. Answers are sentences from the articles; "
@@ -178,7 +187,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         ) -> Iterator[tuple[Any, ...]]:
             hidden = [gr.update(visible=False)] * SUGGESTION_SLOTS
             earlier = [t for t in earlier_turns(history, turns) if isinstance(t, Turn)]
-            for chat_value, panel, answer in respond(assistant, message, history, turns):
+            for chat_value, panel, answer in respond(assistant, message, history, turns, gate):
                 turn = len(chat_value) - 1
                 # a cleared chat numbers its answers again: sources from before it are dropped
                 sections = [s for s in (sections or []) if s[0] < turn][-(KEPT_SOURCES - 1) :]
