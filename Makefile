@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run build ask eval eval-unseen eval-adding train-scorer test e2e bench bench-quick lint format clean
+.PHONY: install run build ask eval eval-unseen eval-adding train-scorer test test-all e2e bench bench-quick lint format clean
 
 install: $(STAMP)
 
@@ -48,6 +48,10 @@ train-scorer: install
 	$(PY) eval/train_scorer.py
 
 test: install
+	$(PY) -m pytest -q -m "not slow and not e2e and not load"
+
+# and the tests with the real model and the running app (what CI runs, with e2e)
+test-all: install
 	$(PY) -m pytest -q
 
 e2e: install

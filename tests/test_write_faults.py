@@ -91,6 +91,7 @@ def test_an_up_to_date_index_in_a_read_only_folder_still_serves(
         build_index(fake_settings, FakeEmbedder)
 
 
+@pytest.mark.slow
 def test_an_index_path_that_is_a_file_and_an_unwritable_json_path_are_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], real_settings: Settings
 ) -> None:

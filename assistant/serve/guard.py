@@ -36,6 +36,8 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 #: the largest request body: a question (2,000 characters) and a long chat's history fit many
 #: times over; Gradio takes no files here
 MAX_BODY_BYTES = 1_000_000
+#: a body over the cap but under this is read (and dropped) before the 413, so the client hears it
+DRAIN_BYTES = 8 * MAX_BODY_BYTES
 #: the error codes the guard answers with (the status says the rest)
 _CODES = {
     403: "other_origin",
@@ -159,6 +161,8 @@ class Guard:
             return await self._login(scope, receive, send)
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_body:
+            if int(length) <= DRAIN_BYTES:  # read it first: a client still sending would see a reset, not the 413
+                await _drain(receive)
             return await _refuse(scope, send, 413, f"the request is over {self.max_body:,} bytes")
         if headers.get("transfer-encoding", "").lower() == "chunked" or (not length and scope.get("method") == "POST"):
             body = await _read_body(receive, self.max_body)
@@ -201,6 +205,14 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
         if not message.get("more_body", False):
             break
     return b"".join(parts)
+
+
+async def _drain(receive: Receive) -> None:
+    """Read the body to its end and drop it."""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
 
 def _without_cors(send: Send) -> Send:

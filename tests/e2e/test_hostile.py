@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 
 import pytest
 
@@ -45,15 +44,15 @@ def test_hostile_article_is_shown_as_inert_text(browser, tmp_path_factory, real_
         page.wait_for_selector("#question textarea")
         page.fill("#question textarea", "what is the quokka method for hero pose?")
         page.keyboard.press("Enter")
-        page.wait_for_selector("#sources .source", timeout=60_000)
-        time.sleep(1.5)
+        page.wait_for_function("document.querySelector('#sources').innerText.includes('quokka')", timeout=60_000)
         sources = page.locator("#sources").inner_text()
         assert "quokka" in sources
         shown = page.locator("#chat").inner_text() + sources
         assert "<script>" in shown or "onerror" in shown  # the markup is visible as text
         page.locator("#sources .source").first.click()
         page.locator("#chat a.cite").first.click()
-        time.sleep(0.5)
+        settled = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+        page.evaluate(settled)  # two frames: anything the clicks started has run
         assert page.evaluate("window.__pwned") is None
         assert not dialogs
         assert page.locator("#sources img, #chat img[src*='evil'], iframe[src*='evil'], #sources script").count() == 0

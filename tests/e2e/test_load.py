@@ -47,7 +47,7 @@ def run_for(seconds: float, clients: int, client: Callable[[int], None], stop: t
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     for t in threads:
         t.start()
-    time.sleep(seconds)
+    stop.wait(seconds)  # the load runs this long
     stop.set()
     for t in threads:
         t.join(180)
