@@ -119,7 +119,7 @@ class BatchEmbedder(ABC):
 
 
 class QueryCache:
-    """The vectors of the latest questions asked (a chat repeats and rephrases), at most
+    """The vectors of the questions asked most recently (a chat repeats and rephrases), at most
     ``size`` of them and ``max_bytes`` of questions and vectors together."""
 
     def __init__(self, size: int = 512, max_bytes: int = 4_000_000) -> None:
@@ -131,6 +131,8 @@ class QueryCache:
     def get(self, text: str, compute: Callable[[str], np.ndarray]) -> np.ndarray:
         with self._lock:
             vector = self._vectors.get(text)
+            if vector is not None:
+                self._vectors.move_to_end(text)  # the least recently asked go first
         if vector is None:
             vector = compute(text)
             with self._lock:

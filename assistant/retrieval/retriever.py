@@ -132,6 +132,7 @@ class Retriever:
             cache[family] = np.unique(np.concatenate(parts)) if parts else None
             if len(cache) > FOCUS_CACHE:  # questions can name any combination of poses
                 cache.popitem(last=False)
+        cache.move_to_end(family)
         return cache[family]
 
     # -- searching -----------------------------------------------------------------------------

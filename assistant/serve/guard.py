@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from assistant.config import LOOPBACK
 from assistant.serve.wire import error_body
 
 Scope = MutableMapping[str, Any]
@@ -31,8 +32,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-#: loopback names a browser or client on this machine uses
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+#: loopback names a browser or client on this machine uses (the ones the settings' login rule uses)
+LOOPBACK_HOSTS = LOOPBACK
 #: the largest request body: a question (2,000 characters) and a long chat's history fit many
 #: times over; Gradio takes no files here
 MAX_BODY_BYTES = 1_000_000
