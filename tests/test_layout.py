@@ -15,7 +15,7 @@ MAY_IMPORT = {
     "index": {"ingest", "embed", "language"},
     "retrieval": {"index", "embed", "language"},
     "answer": {"retrieval", "index", "language"},
-    "serve": {"pipeline"},
+    "serve": {"pipeline", "ingest", "index", "language"},
     "evaluation": {"pipeline", "answer", "retrieval", "index", "ingest", "language"},
 }
 BASE = {"config", "errors", "records"}

@@ -138,10 +138,19 @@ class Guard:
     """ASGI middleware: foreign Host headers (421), writes from other sites (403; their reads get
     no CORS headers), refused routes (404), oversized bodies (413), repeated wrong passwords (429)."""
 
-    def __init__(self, app: ASGIApp, *, hosts: Iterable[str] | None, max_body: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        hosts: Iterable[str] | None,
+        max_body: int = MAX_BODY_BYTES,
+        uploads: dict[str, int] | None = None,
+    ) -> None:
+        """``uploads``: paths that take larger bodies (an article file), and their limit."""
         self.app = app
         self.hosts = None if hosts is None else frozenset(hosts)
         self.max_body = max_body
+        self.uploads = uploads or {}
         self.logins = Throttle()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -160,15 +169,20 @@ class Guard:
             return await self.app(scope, receive, send)
         if scope.get("path", "").rstrip("/").endswith("/login") and scope.get("method") == "POST":
             return await self._login(scope, receive, send)
+        limit = (
+            self.uploads.get(scope.get("path", ""), self.max_body) if scope.get("method") == "POST" else self.max_body
+        )
         length = headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.max_body:
-            if int(length) <= DRAIN_BYTES:  # read it first: a client still sending would see a reset, not the 413
+        if length.isdigit() and int(length) > limit:
+            if (
+                int(length) <= DRAIN_BYTES + limit
+            ):  # read it first: a client still sending would see a reset, not the 413
                 await _drain(receive)
-            return await _refuse(scope, send, 413, f"the request is over {self.max_body:,} bytes")
+            return await _refuse(scope, send, 413, f"the request is over {limit:,} bytes")
         if headers.get("transfer-encoding", "").lower() == "chunked" or (not length and scope.get("method") == "POST"):
-            body = await _read_body(receive, self.max_body)
+            body = await _read_body(receive, limit)
             if body is None:
-                return await _refuse(scope, send, 413, f"the request is over {self.max_body:,} bytes")
+                return await _refuse(scope, send, 413, f"the request is over {limit:,} bytes")
             return await self.app(scope, _replay(body), send)
         return await self.app(scope, receive, send)
 

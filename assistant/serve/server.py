@@ -21,6 +21,8 @@ from assistant.serve.gate import Gate
 from assistant.serve.guard import Guard, allowed_hosts
 
 log = logging.getLogger("assistant.serve.server")
+#: what a multipart upload adds to its file: boundaries, headers, the title and poses fields
+UPLOAD_FORM_BYTES = 64_000
 
 try:
     __version__ = version("yoga-assistant")
@@ -33,6 +35,8 @@ def make_app(assistant: Assistant, settings: Settings) -> Any:
 
     from assistant.serve import ui
     from assistant.serve.api import add_api
+    from assistant.serve.library import MAX_UPLOAD_BYTES
+    from assistant.serve.library_api import add_library_api
 
     auth = check_exposure(settings)
     app = FastAPI(
@@ -44,9 +48,11 @@ def make_app(assistant: Assistant, settings: Settings) -> Any:
         redoc_url=None,
     )
     gate = Gate()  # one line of answers for the chat and the API
+    builds = add_library_api(app, assistant, settings)  # before the API's catch-all for unknown /api routes
     add_api(app, assistant, settings, gate)  # before the chat: the chat's mount at / takes every other path
-    app.add_middleware(Guard, hosts=allowed_hosts(settings.host, login=auth is not None))  # outermost
-    return ui.mount(app, ui.build_app(assistant, gate), auth)
+    uploads = {"/api/articles": MAX_UPLOAD_BYTES + UPLOAD_FORM_BYTES}
+    app.add_middleware(Guard, hosts=allowed_hosts(settings.host, login=auth is not None), uploads=uploads)
+    return ui.mount(app, ui.build_app(assistant, gate, builds), auth)
 
 
 def listen(host: str, port: int) -> socket.socket:

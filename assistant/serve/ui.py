@@ -141,7 +141,7 @@ def _citations_json(answer: Answer) -> list[dict[str, Any]]:
     return [{"n": c.n, "article": c.article, "start": c.start, "end": c.end} for c in answer.citations]
 
 
-def build_app(assistant: Assistant, gate: Gate | None = None) -> gr.Blocks:
+def build_app(assistant: Assistant, gate: Gate | None = None, builds: Any = None) -> gr.Blocks:
     with gr.Blocks(title="Yoga pose assistant", analytics_enabled=False) as app:
         gr.Markdown(
             "## Yoga pose assistant\nAsk about a pose. Answers are sentences from the articles; "
