@@ -27,9 +27,8 @@ from assistant.serve import library
 from assistant.serve.api import ApiError
 
 
-def add_library_api(app: FastAPI, assistant: Assistant, settings: Settings) -> library.Builds:
-    """The library routes on ``app``; returns the server's one build runner (the chat's Library
-    tab uses it too)."""
+def add_library_api(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
+    """The library routes on ``app`` (the chat's Library tab is their client too)."""
     builds = library.Builds(settings, assistant)
 
     @app.post("/api/articles", tags=["library"], summary="Add one article from a saved page, PDF or text file")
@@ -70,5 +69,3 @@ def add_library_api(app: FastAPI, assistant: Assistant, settings: Settings) -> l
     @app.get("/api/build", tags=["library"], summary="How the latest build is going")
     async def build_state() -> dict[str, Any]:
         return builds.now().json()
-
-    return builds

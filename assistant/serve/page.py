@@ -1,6 +1,9 @@
 """The chat page's own style and script, given to Gradio by ui.mount."""
 
-CSS = """
+from assistant.serve.library_page import LIBRARY_CSS, LIBRARY_JS
+
+CSS = (
+    """
 #sources .source {border-left: 3px solid var(--color-accent); padding: 4px 10px; margin-bottom: 12px;
   scroll-margin-top: 12px; border-radius: 4px;}
 #sources mark {background: #fde68a; color: #1f2937; padding: 0 1px;}
@@ -17,10 +20,13 @@ a.cite {text-decoration: none; font-weight: 600;}
 .unsupported, .cite-unverified {color: #b45309;}
 .notice {opacity: .75; font-size: .9em;}
 """
-#: in the browser: a clicked [n] opens its passage (unfolding an earlier answer's sources) and
-#: marks it; a new answer is shown from its start, not scrolled to its end (on a phone the end
-#: of a long answer would be all that shows)
-JS = """
+    + LIBRARY_CSS
+)
+#: in the browser (with the Library tab's script, library_page.py): a clicked [n] opens its
+#: passage (unfolding an earlier answer's sources) and marks it; a new answer is shown from its
+#: start, not scrolled to its end (on a phone the end of a long answer would be all that shows)
+JS = (
+    """
 () => {
   document.addEventListener('click', (event) => {
     const link = event.target.closest && event.target.closest('a.cite');
@@ -54,5 +60,9 @@ JS = """
     }, {passive: true});
   }
   new MutationObserver(showStart).observe(document.body, {childList: true, subtree: true});
+"""
+    + LIBRARY_JS
+    + """
 }
 """
+)

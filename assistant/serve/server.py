@@ -48,11 +48,11 @@ def make_app(assistant: Assistant, settings: Settings) -> Any:
         redoc_url=None,
     )
     gate = Gate()  # one line of answers for the chat and the API
-    builds = add_library_api(app, assistant, settings)  # before the API's catch-all for unknown /api routes
+    add_library_api(app, assistant, settings)  # before the API's catch-all for unknown /api routes
     add_api(app, assistant, settings, gate)  # before the chat: the chat's mount at / takes every other path
     uploads = {"/api/articles": MAX_UPLOAD_BYTES + UPLOAD_FORM_BYTES}
     app.add_middleware(Guard, hosts=allowed_hosts(settings.host, login=auth is not None), uploads=uploads)
-    return ui.mount(app, ui.build_app(assistant, gate, builds), auth)
+    return ui.mount(app, ui.build_app(assistant, gate), auth)
 
 
 def listen(host: str, port: int) -> socket.socket:

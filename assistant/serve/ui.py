@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sys
-import traceback
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -24,8 +22,9 @@ import gradio as gr
 from assistant.errors import AssistantError
 from assistant.pipeline import MAX_HISTORY, Assistant
 from assistant.records import Answer, Draft, Turn
-from assistant.serve import feedback, render
+from assistant.serve import feedback, logs, render
 from assistant.serve.gate import Gate
+from assistant.serve.library_page import LIBRARY_HTML
 from assistant.serve.page import CSS, JS
 
 log = logging.getLogger("assistant.serve.ui")
@@ -141,7 +140,7 @@ def _citations_json(answer: Answer) -> list[dict[str, Any]]:
     return [{"n": c.n, "article": c.article, "start": c.start, "end": c.end} for c in answer.citations]
 
 
-def build_app(assistant: Assistant, gate: Gate | None = None, builds: Any = None) -> gr.Blocks:
+def build_app(assistant: Assistant, gate: Gate | None = None) -> gr.Blocks:
     with gr.Blocks(title="Yoga pose assistant", analytics_enabled=False) as app:
         gr.Markdown(
             "## Yoga pose assistant\nAsk about a pose. Answers are sentences from the articles; "
@@ -150,33 +149,42 @@ def build_app(assistant: Assistant, gate: Gate | None = None, builds: Any = None
         answers = gr.State({})  # chat message index -> what was answered, for likes and dislikes
         conversation = gr.State([])  # the chat's turns: each question and the poses its answer was about
         kept = gr.State([])  # each answer's sources: (turn, question, cards), oldest first
-        with gr.Row():
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(
-                    elem_id="chat",
-                    label="Chat",
-                    height=460,
-                    sanitize_html=True,
-                    buttons=["copy"],
-                    feedback_options=("Like", "Dislike"),
-                    autoscroll=False,  # JS shows each new answer from its start instead
-                )
-                with gr.Row(elem_id="suggestions"):
-                    slots = [gr.Button(visible=False, size="sm", variant="secondary") for _ in range(SUGGESTION_SLOTS)]
-                question = gr.Textbox(
-                    elem_id="question",
-                    label="Your question",
-                    max_lines=3,
-                    placeholder="e.g. what if my feet hurt in Hero?",
-                    submit_btn=True,
-                )
-                gr.Examples(EXAMPLES, inputs=question, label="Try")
-            with gr.Column(scale=2):
-                gr.Markdown("### Sources")
-                sources = gr.HTML(render.sources_html(None), elem_id="sources")
-                with gr.Accordion("What these articles cover", open=False):
-                    gr.HTML(_coverage(assistant), elem_id="coverage")
-        gr.Markdown(_status(assistant), elem_id="status")
+        with gr.Tabs():
+            with gr.Tab("Chat"), gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(
+                        elem_id="chat",
+                        label="Chat",
+                        height=460,
+                        sanitize_html=True,
+                        buttons=["copy"],
+                        feedback_options=("Like", "Dislike"),
+                        autoscroll=False,  # JS shows each new answer from its start instead
+                    )
+                    with gr.Row(elem_id="suggestions"):
+                        slots = [
+                            gr.Button(visible=False, size="sm", variant="secondary") for _ in range(SUGGESTION_SLOTS)
+                        ]
+                    question = gr.Textbox(
+                        elem_id="question",
+                        label="Your question",
+                        max_lines=3,
+                        placeholder="e.g. what if my feet hurt in Hero?",
+                        submit_btn=True,
+                    )
+                    gr.Examples(EXAMPLES, inputs=question, label="Try")
+                with gr.Column(scale=2):
+                    gr.Markdown("### Sources")
+                    sources = gr.HTML(render.sources_html(None), elem_id="sources")
+                    with gr.Accordion("What these articles cover", open=False):
+                        coverage = gr.HTML(_coverage(assistant), elem_id="coverage")
+            with gr.Tab("Library"):
+                gr.HTML(LIBRARY_HTML, elem_id="library")
+                refresh = gr.Button("Refresh", elem_id="lib-refresh")  # clicked by the tab's script after a build
+        status = gr.Markdown(_status(assistant), elem_id="status")
+        refresh.click(
+            lambda: (_coverage(assistant), _status(assistant)), None, [coverage, status], api_visibility="private"
+        )
 
         def on_submit(
             message: str,
@@ -247,32 +255,11 @@ def vote(path: Path, answered: dict[int, Any], index: object, liked: object) -> 
     return {**answered, at: {**entry, "voted": now}}
 
 
-def one_line_errors() -> None:
-    """Gradio prints a whole traceback for a request it cannot even read (a malformed chat sent
-    to the API): two such requests grew the log by megabytes. Each becomes one line instead."""
-    import gradio.queueing
-    import gradio.route_utils
-    import gradio.routes
-
-    class OneLine:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(traceback, name)
-
-        @staticmethod
-        def print_exc(*_: object, **__: object) -> None:
-            kind, error = sys.exc_info()[:2]
-            first = str(error).splitlines()[0][:200] if error is not None and str(error) else ""
-            log.warning("request failed: %s%s", kind.__name__ if kind else "error", f": {first}" if first else "")
-
-    for module in (gradio.queueing, gradio.route_utils, gradio.routes):
-        module.traceback = OneLine()  # type: ignore[attr-defined]
-
-
 def mount(server: Any, app: gr.Blocks, auth: tuple[str, str] | None) -> Any:
     """The chat at ``/`` of ``server`` (the ASGI app server.py builds), behind its guard: never a
     share link, and nothing of Gradio's that reaches out or stores files. ``auth``: the login,
     when the server listens beyond loopback."""
-    one_line_errors()
+    logs.one_line_errors()
     app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     app.state_session_capacity = SESSIONS
     return gr.mount_gradio_app(
