@@ -231,8 +231,9 @@ class Assistant:
                 question = clean_question(text, max_chars=self.settings.max_question_chars)
             except QuestionError:
                 continue
-            if isinstance(item, Turn):
-                turns.append(Turn(question, item.poses, item.declined))
+            if isinstance(item, Turn):  # kept by a chat; a pose this index does not know is left out
+                poses = tuple(p for p in item.poses if p in loaded.index.lexicon.poses)
+                turns.append(Turn(question, poses, item.declined))
                 continue
             key = TurnCache.key(mode, turns, question)
             turn = loaded.turns.get(key)
@@ -245,9 +246,10 @@ class Assistant:
             turns.append(turn)
         return turns
 
-    def turn(self, answer: Answer) -> Turn:
-        """What a chat keeps of an answer for the questions after it."""
-        return Turn(answer.question, self._about(self.loaded(), answer), answer.abstained)
+    def turn(self, answer: Answer, loaded: Loaded | None = None) -> Turn:
+        """What a chat keeps of an answer for the questions after it (``loaded``: the index it
+        came from, else the current)."""
+        return Turn(answer.question, self._about(loaded or self.loaded(), answer), answer.abstained)
 
     @staticmethod
     def _about(loaded: Loaded, answer: Answer) -> tuple[str, ...]:
@@ -279,9 +281,16 @@ class Assistant:
             return
         yield from written(self.llm, extractive, retrieval, [t.question for t in turns], index)
 
-    def ask(self, question: str, history: Sequence[str | Turn] = (), *, mode: Mode | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Sequence[str | Turn] = (),
+        *,
+        mode: Mode | None = None,
+        loaded: Loaded | None = None,
+    ) -> Answer:
         answer = None
-        for part in self.stream(question, history, mode=mode):
+        for part in self.stream(question, history, mode=mode, loaded=loaded):
             if isinstance(part, Answer):
                 answer = part
         assert answer is not None  # stream always ends with an Answer

@@ -30,6 +30,7 @@ TARGETS = {
     "ann_recall10_100k": (">=", 0.98),
     "ann_recall10_1m": (">=", 0.98),
     "cold_start_s": ("<=", 10.0),
+    "api_history8_ratio": ("<=", 2.0),
 }
 
 

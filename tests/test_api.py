@@ -105,12 +105,30 @@ def test_earlier_user_messages_are_the_history(served, real_settings, capsys) ->
     assert reply.choices[0].message.content.startswith(expected["answer"])
 
 
+def test_an_answers_turn_sent_back_as_history_reads_the_follow_up_as_text_would(served, real_settings, capsys) -> None:  # type: ignore[no-untyped-def]
+    url, _ = served
+    auth = {"Authorization": f"Bearer {KEY}"}
+    first = httpx.post(url + "api/ask", json={"question": "how do I do pyramid pose?"}, headers=auth, timeout=60)
+    turn = first.json()["turn"]
+    assert turn == {"question": "how do I do pyramid pose?", "poses": ["parsvottanasana"], "declined": False}
+    expected = ask_json("how long should I hold it?", real_settings, capsys, "how do I do pyramid pose?")
+    for history in ([turn], ["how do I do pyramid pose?"]):
+        body = {"question": "how long should I hold it?", "history": history}
+        got = httpx.post(url + "api/ask", json=body, headers=auth, timeout=60).json()
+        assert got["answer"] == expected["answer"] and "5-8 breaths" in got["answer"]
+    # a turn naming a pose this index does not know is about nothing; not an error
+    body = {"question": "how long should I hold it?", "history": [{"question": "and crow?", "poses": ["no-such"]}]}
+    assert httpx.post(url + "api/ask", json=body, headers=auth, timeout=60).status_code == 200
+
+
 def test_the_models_list_and_the_plain_api(served, real_settings, capsys) -> None:  # type: ignore[no-untyped-def]
     url, _ = served
     assert [m.id for m in client(url).models.list()] == ["yoga-assistant"]
     auth = {"Authorization": f"Bearer {KEY}"}
     expected = ask_json(QUESTION, real_settings, capsys)
-    assert httpx.post(url + "api/ask", json={"question": QUESTION}, headers=auth, timeout=60).json() == expected
+    got = httpx.post(url + "api/ask", json={"question": QUESTION}, headers=auth, timeout=60).json()
+    assert got.pop("turn") == {"question": QUESTION, "poses": ["virasana"], "declined": False}
+    assert got == expected
 
     found = httpx.post(url + "api/search", json={"question": QUESTION, "k": 4}, headers=auth, timeout=60).json()
     scores = [p["score"] for p in found["passages"]]

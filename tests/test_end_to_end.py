@@ -191,3 +191,25 @@ def test_a_chat_sent_whole_with_each_request_has_each_earlier_question_answered_
         assert searched == [*chat[n - 2 : n - 1], chat[n - 1]]  # only the newest earlier question, then this one
         assert answer.text == fresh.ask(chat[n - 1], chat[: n - 1]).text  # the same answer as reading them all
     assert "[1]" in answer.text and answer.poses == ("parsvottanasana",)
+
+
+def test_a_chat_that_sends_back_its_turns_has_no_earlier_question_read_again(real_settings: Settings) -> None:
+    """``/api/ask`` returns each answer's turn; sent back as history, it costs no search, and the
+    answer is the one the questions as text give."""
+    assistant = Assistant(real_settings)
+    chat = ["how do I do hero pose?", "what if my feet hurt?", "what about pyramid pose?"]
+    turns = []
+    for question in chat:
+        turns.append(assistant.turn(assistant.ask(question, turns)))
+    searched: list[str] = []
+    search = assistant.loaded().retriever.search
+
+    def counting(question, history, **kwargs):  # type: ignore[no-untyped-def]
+        searched.append(question)
+        return search(question, history, **kwargs)
+
+    assistant.loaded().retriever.search = counting  # type: ignore[method-assign]
+    answer = assistant.ask("how long do I hold it?", turns)
+    assert searched == ["how long do I hold it?"]
+    assert answer.text == Assistant(real_settings).ask("how long do I hold it?", chat).text
+    assert [t.poses for t in turns] == [("virasana",), ("virasana",), ("parsvottanasana",)]

@@ -33,6 +33,7 @@ from starlette.exceptions import HTTPException
 from assistant.config import Settings, api_key_rule
 from assistant.errors import AssistantError, QuestionError
 from assistant.pipeline import Assistant
+from assistant.records import Answer, Turn
 from assistant.serve import wire
 from assistant.serve.gate import Busy, Gate
 
@@ -82,9 +83,27 @@ def _one_line_failures(job: Callable[[], T]) -> Callable[[], T]:
 
 
 # -- requests -------------------------------------------------------------------------------------
+class TurnRecord(BaseModel):
+    """An earlier turn as ``/api/ask`` returned it (its ``turn``): sent back as it came, it
+    costs nothing to read; a bare question is answered again to learn what it was about."""
+
+    question: str
+    poses: list[str] = Field(default=[], max_length=16)
+    declined: bool = False
+
+    def turn(self) -> Turn:
+        return Turn(self.question, tuple(self.poses), self.declined)
+
+
 class AskRequest(BaseModel):
     question: str = Field(description="the question")
-    history: list[str] = Field(default=[], description="earlier questions of the same chat, oldest first")
+    history: list[str | TurnRecord] = Field(
+        default=[],
+        description="the chat so far, oldest first: each earlier answer's `turn` as it came, or its question as text",
+    )
+
+    def turns(self) -> list[str | Turn]:
+        return [t if isinstance(t, str) else t.turn() for t in self.history]
 
 
 class SearchRequest(AskRequest):
@@ -120,14 +139,20 @@ def add_api(app: FastAPI, assistant: Assistant, settings: Settings, gate: Gate) 
     @app.post("/api/ask", tags=["api"], summary="Answer a question, with citations (as `ask --json`)")
     async def ask(body: AskRequest) -> dict[str, Any]:
         question = question_of(body.question)
-        answer = await gated(gate, lambda: assistant.ask(question, body.history))
-        return wire.answer_json(answer)
+        loaded = assistant.loaded()  # the answer and its turn read with one index
+
+        def answer() -> tuple[Answer, Turn]:
+            reply = assistant.ask(question, body.turns(), loaded=loaded)
+            return reply, assistant.turn(reply, loaded)
+
+        reply, turn = await gated(gate, answer)
+        return {**wire.answer_json(reply), "turn": wire.turn_json(turn)}
 
     @app.post("/api/search", tags=["api"], summary="The ranked passages for a question, with their fused scores")
     async def search(body: SearchRequest) -> dict[str, Any]:
         question = question_of(body.question)
         loaded = assistant.loaded()  # one index for the search and the titles, even if a build lands meanwhile
-        retrieval = await gated(gate, lambda: assistant.retrieve(question, body.history, k=body.k, loaded=loaded))
+        retrieval = await gated(gate, lambda: assistant.retrieve(question, body.turns(), k=body.k, loaded=loaded))
         index = loaded.index
         return {
             "question": retrieval.query.question,

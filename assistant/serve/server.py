@@ -79,6 +79,10 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+#: seconds the answers being sent get to finish when the server is told to stop
+SHUTDOWN_SECONDS = 5
+
+
 def serve(assistant: Assistant, settings: Settings, sock: socket.socket) -> None:
     """Serve on ``sock`` (from :func:`listen`) until interrupted, with bounded connections
     (connections.py) and the log set up by logs.py (uvicorn adds no handlers of its own)."""
@@ -98,6 +102,8 @@ def serve(assistant: Assistant, settings: Settings, sock: socket.socket) -> None
         log_config=None,
         log_level="warning",
         access_log=False,
+        # a stream a client keeps open (Gradio's clients keep one) would hold a stop forever
+        timeout_graceful_shutdown=SHUTDOWN_SECONDS,
     )
     uvicorn.Server(config).run(sockets=[sock])
 

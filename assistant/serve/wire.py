@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.records import Answer, Citation, Hit
+from assistant.records import Answer, Citation, Hit, Turn
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -35,6 +35,11 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         ],
         **({"notice": answer.notice} if answer.notice else {}),
     }
+
+
+def turn_json(turn: Turn) -> dict[str, Any]:
+    """What ``/api/ask`` returns for the next request's history: what the question was about."""
+    return {"question": turn.question, "poses": list(turn.poses), "declined": turn.declined}
 
 
 # -- search ---------------------------------------------------------------------------------------
