@@ -17,20 +17,20 @@ from pathlib import Path
 from assistant.answer import llm, suggestions
 from assistant.answer.compose import compose
 from assistant.answer.scorer import Scorer, shipped
+from assistant.answer.turns import MAX_HISTORY as MAX_HISTORY  # earlier turns read (the chat keeps as many)
+from assistant.answer.turns import TurnCache, about, read_turns
 from assistant.answer.written import written
 from assistant.config import Retriever as Mode
 from assistant.config import Settings
 from assistant.embed.embedders import make_embedder
 from assistant.embed.embedding import Embedder
-from assistant.errors import AssistantError, QuestionError
+from assistant.errors import AssistantError
 from assistant.index import store
 from assistant.index.reader import Index
 from assistant.records import Answer, Draft, Turn
 from assistant.retrieval.query import clean_question
 from assistant.retrieval.retriever import Retrieval, Retriever
-from assistant.retrieval.turns import TurnCache
 
-MAX_HISTORY = 8
 #: how often a running assistant looks for a newer build
 RELOAD_CHECK_SECONDS = 1.0
 log = logging.getLogger(__name__)
@@ -220,44 +220,14 @@ class Assistant:
         return loaded.retriever.search(question, turns, k=k, mode=mode)
 
     def _turns(self, loaded: Loaded, history: Sequence[str | Turn], mode: Mode) -> list[Turn]:
-        """The chat so far as turns. A chat keeps each answer's turn (:meth:`turn`); an earlier
-        question given as bare text (the command line, the HTTP API, the question sets) is
-        answered here, in order, to learn what it was about, once per index (``TurnCache``).
-        Unusable questions are left out."""
-        turns: list[Turn] = []
-        for item in list(history)[-MAX_HISTORY:]:
-            text = item.question if isinstance(item, Turn) else item
-            try:
-                question = clean_question(text, max_chars=self.settings.max_question_chars)
-            except QuestionError:
-                continue
-            if isinstance(item, Turn):  # kept by a chat; a pose this index does not know is left out
-                poses = tuple(p for p in item.poses if p in loaded.index.lexicon.poses)
-                turns.append(Turn(question, poses, item.declined))
-                continue
-            key = TurnCache.key(mode, turns, question)
-            turn = loaded.turns.get(key)
-            if turn is None:
-                earlier = compose(
-                    loaded.retriever.search(question, turns, k=HITS, mode=mode), loaded.index, self.scorer
-                )
-                turn = Turn(question, self._about(loaded, earlier), earlier.abstained)
-                loaded.turns.put(key, turn)
-            turns.append(turn)
-        return turns
+        """The chat so far as turns (answer/turns.py)."""
+        max_chars = self.settings.max_question_chars
+        return read_turns(history, loaded.retriever, self.scorer, loaded.turns, mode=mode, max_chars=max_chars)
 
     def turn(self, answer: Answer, loaded: Loaded | None = None) -> Turn:
         """What a chat keeps of an answer for the questions after it (``loaded``: the index it
         came from, else the current)."""
-        return Turn(answer.question, self._about(loaded or self.loaded(), answer), answer.abstained)
-
-    @staticmethod
-    def _about(loaded: Loaded, answer: Answer) -> tuple[str, ...]:
-        """The poses an answer is about: the question's, else the pose its first cited article teaches."""
-        if answer.poses or not answer.citations:
-            return answer.poses
-        article = loaded.index.articles.get(answer.citations[0].article)
-        return article.poses[:1] if article else ()
+        return Turn(answer.question, about((loaded or self.loaded()).index, answer), answer.abstained)
 
     def stream(
         self,
@@ -300,7 +270,7 @@ class Assistant:
         """Other covered topics for the pose the answer is about."""
         if answer.abstained:
             return answer
-        poses = self._about(loaded, answer)
+        poses = about(loaded.index, answer)
         if not poses or poses[0] not in loaded.topics:
             return answer
         pose = loaded.index.lexicon.poses[poses[0]]

@@ -90,7 +90,13 @@ def test_the_question_cache_is_bounded_by_bytes_as_well_as_count() -> None:
     cache = QueryCache(size=512, max_bytes=100_000)
     for n in range(200):
         cache.get(f"{n:04d}" + "x" * 1995, lambda t: np.zeros(384, dtype=np.float32))
-    assert cache._bytes <= 100_000 and len(cache._vectors) == 100_000 // (1999 + 1536)
+    assert len(cache) == 100_000 // (1999 + 1536)  # bounded by bytes
+    short = QueryCache(size=8, max_bytes=100_000)
+    computed = []
+    for n in [*range(20), 19, 0]:
+        short.get(str(n), lambda t: computed.append(t) or np.zeros(4, dtype=np.float32))
+    assert len(short) == 8  # bounded by count
+    assert computed == [str(n) for n in range(20)] + ["0"]  # the most recent kept, the oldest forgotten
 
 
 def test_a_heading_glued_to_its_sentence_is_a_sentence_of_its_own() -> None:

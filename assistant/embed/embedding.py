@@ -8,13 +8,14 @@ imports nothing else of the project.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from abc import ABC, abstractmethod
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
+from cachetools import LRUCache
 
 #: A fixed text whose vector identifies the model's weights in the manifest.
 PROBE_TEXT = "Hero pose (Virasana): kneel, then sit back between the heels."
@@ -123,26 +124,24 @@ class QueryCache:
     ``size`` of them and ``max_bytes`` of questions and vectors together."""
 
     def __init__(self, size: int = 512, max_bytes: int = 4_000_000) -> None:
-        self.size, self.max_bytes = size, max_bytes
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._bytes = 0
+        floor = max_bytes // size  # each entry weighs at least this: never more than ``size`` of them
+        self._vectors: LRUCache[str, tuple[int, np.ndarray]] = LRUCache(
+            max_bytes, getsizeof=lambda entry: max(floor, entry[0] + entry[1].nbytes)
+        )
         self._lock = threading.Lock()
 
     def get(self, text: str, compute: Callable[[str], np.ndarray]) -> np.ndarray:
         with self._lock:
-            vector = self._vectors.get(text)
-            if vector is not None:
-                self._vectors.move_to_end(text)  # the least recently asked go first
-        if vector is None:
-            vector = compute(text)
-            with self._lock:
-                if text not in self._vectors:
-                    self._vectors[text] = vector
-                    self._bytes += len(text) + vector.nbytes
-                while len(self._vectors) > self.size or self._bytes > self.max_bytes:
-                    old, dropped = self._vectors.popitem(last=False)
-                    self._bytes -= len(old) + dropped.nbytes
+            entry = self._vectors.get(text)
+        if entry is not None:
+            return entry[1]
+        vector = compute(text)
+        with self._lock, contextlib.suppress(ValueError):  # ValueError: one question over max_bytes
+            self._vectors[text] = (len(text), vector)
         return vector
+
+    def __len__(self) -> int:
+        return len(self._vectors)
 
 
 def probe_fingerprint(encode: Callable[[Sequence[str]], np.ndarray]) -> list[float]:

@@ -10,17 +10,17 @@ generation's ``manifest.json`` and is checked before the index is used.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
 import shutil
 import signal
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import filelock
 
 from assistant.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError, IndexWriteError
 
@@ -159,11 +159,16 @@ def clean(index_dir: Path) -> list[str]:
 
 @contextlib.contextmanager
 def build_lock(index_dir: Path, *, wait: float = 0.0) -> Iterator[None]:
-    """Hold the index's build lock; ``IndexLockedError`` if another build keeps it past ``wait`` s,
-    ``IndexWriteError`` when the folder cannot be written."""
+    """Hold the index's build lock (an flock on ``.lock``, through filelock); ``IndexLockedError``
+    if another build keeps it past ``wait`` s, ``IndexWriteError`` when the folder cannot be written."""
+    lock = filelock.FileLock(index_dir / LOCK, timeout=wait)
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        lock.acquire()
+    except filelock.Timeout:
+        raise IndexLockedError(
+            f"another build is running on {index_dir}; wait for it to finish and try again"
+        ) from None
     except (FileExistsError, NotADirectoryError):
         raise IndexWriteError(f"{index_dir} is a file, not a folder; pass --index with a folder") from None
     except OSError as error:
@@ -171,22 +176,9 @@ def build_lock(index_dir: Path, *, wait: float = 0.0) -> Iterator[None]:
             f"cannot write to the index folder {index_dir} ({error.strerror}); fix its permissions or pass --index DIR"
         ) from None
     try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise IndexLockedError(
-                        f"another build is running on {index_dir}; wait for it to finish and try again"
-                    ) from None
-                time.sleep(0.2)
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
         yield
     finally:
-        os.close(fd)
+        lock.release()
 
 
 def read_manifest(generation: Path) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from rapidfuzz.distance import OSA
+
 from assistant.errors import CorpusError
 from assistant.language.text import fold, word_spans, words
 from assistant.records import Pose
@@ -50,22 +52,9 @@ def _key(name: str) -> tuple[str, ...]:
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
-    """Damerau-Levenshtein distance, or ``limit + 1`` as soon as it must exceed ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
+    """Edit distance counting a swap of two neighbours as one edit (optimal string alignment,
+    rapidfuzz), or ``limit + 1`` when it is over ``limit``."""
+    return int(OSA.distance(a, b, score_cutoff=limit))
 
 
 def _typo_budget(word: str) -> int:

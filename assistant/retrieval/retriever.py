@@ -9,12 +9,13 @@ gathers the sentences an answer is composed from. docs/retrieval.md has the meas
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
+from cachetools import LRUCache
 
 from assistant.config import Retriever as Mode
 from assistant.index import dense
@@ -87,7 +88,8 @@ class Retriever:
         self.pose_focus, self.bridges, self.sentences, self.strip_names = pose_focus, bridges, sentences, strip_names
         covered = {p.id for p in index.covered}
         self._covered_family = {f for p in covered for f in index.lexicon.family(p)}
-        self._focus_cache: OrderedDict[frozenset[str], np.ndarray | None] = OrderedDict()
+        self._focus_cache: LRUCache[frozenset[str], np.ndarray | None] = LRUCache(FOCUS_CACHE)
+        self._focus_lock = threading.Lock()
         self._reader = QueryReader(
             index.lexicon, sorted(covered), bridges=bridges, strip_names=strip_names, known=index.lexical.knows
         )
@@ -126,14 +128,14 @@ class Retriever:
     def _focus(self, poses: Sequence[str]) -> np.ndarray | None:
         """Passage ids about ``poses`` (and their variants), or None when there are none."""
         family = frozenset(f for p in poses for f in self.index.lexicon.family(p))
-        cache = self._focus_cache
-        if family not in cache:
-            parts = [self.index.by_pose[p] for p in sorted(family) if p in self.index.by_pose]
-            cache[family] = np.unique(np.concatenate(parts)) if parts else None
-            if len(cache) > FOCUS_CACHE:  # questions can name any combination of poses
-                cache.popitem(last=False)
-        cache.move_to_end(family)
-        return cache[family]
+        with self._focus_lock:
+            if family in self._focus_cache:
+                return self._focus_cache[family]
+        parts = [self.index.by_pose[p] for p in sorted(family) if p in self.index.by_pose]
+        focus = np.unique(np.concatenate(parts)) if parts else None
+        with self._focus_lock:  # questions can name any combination of poses: the least recent go
+            self._focus_cache[family] = focus
+        return focus
 
     # -- searching -----------------------------------------------------------------------------
     def search(self, question: str, history: Sequence[Turn] = (), *, k: int = 10, mode: Mode = "hybrid") -> Retrieval:
