@@ -47,12 +47,13 @@ eval-unseen: install
 train-scorer: install
 	$(PY) eval/train_scorer.py
 
+# the default suite (pyproject's addopts leave out the slow, e2e and load tiers)
 test: install
-	$(PY) -m pytest -q -m "not slow and not e2e and not load"
+	$(PY) -m pytest -q
 
 # and the tests with the real model and the running app (what CI runs, with e2e)
 test-all: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not e2e and not load"
 
 e2e: install
 	@test -x /usr/bin/chromium || { echo "e2e needs Debian's chromium: run 'apt-get install -y chromium' (as root)"; exit 1; }

@@ -291,9 +291,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.serve.server import serve  # gradio and the web server load only here
 
     with sock:
-        print(f"chat on http://{settings.host}:{settings.port}", flush=True)
         try:
-            serve(assistant, settings, sock)
+            serve(assistant, settings, sock, said=f"chat on http://{settings.host}:{settings.port}")
         finally:
             logs.flush(repeats)
     return 0

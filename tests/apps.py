@@ -8,14 +8,15 @@ import resource
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 GUARD = Path(__file__).resolve().parent / "net_guard.py"
 #: each running app's folder, where the guard writes what it refused
 GUARD_LOGS: dict[int, Path] = {}
+#: the longest an app may take to start (it builds its index first when it has none)
+START_SECONDS = 240
 
 
 def free_port() -> int:
@@ -31,11 +32,10 @@ def start_app(
     index: Path | None = None,
     env: dict[str, str] | None = None,
     host: str = "127.0.0.1",
-    wait: bool = True,
     files: int | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """Start the app on a free port; returns the process and its URL once it answers HTTP.
-    ``files``: the app's open-file limit (soft and hard)."""
+    """Start the app on a free port; returns the process and its URL once it says it serves
+    (its socket listens from then on). ``files``: the app's open-file limit (soft and hard)."""
     port = free_port()
     full_env = {
         **os.environ,
@@ -59,33 +59,34 @@ def start_app(
         "--index",
         str(index or tmp / "index"),
     ]
-    log = (tmp / "app.log").open("ab")
 
     def limit() -> None:
         if files is not None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))
 
-    proc = subprocess.Popen(argv, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=limit)
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=limit
+    )
     GUARD_LOGS[proc.pid] = tmp
-    url = f"http://127.0.0.1:{port}/"
-    if wait:
-        wait_for(proc, url, tmp)
-    return proc, url
+    serving = threading.Event()
+    threading.Thread(target=_copy_log, args=(proc, tmp / "app.log", serving), daemon=True).start()
+    if not serving.wait(START_SECONDS) or proc.poll() is not None:
+        _stop(proc)
+        raise RuntimeError(f"the app did not start: {(tmp / 'app.log').read_text()[-2000:]}")
+    return proc, f"http://127.0.0.1:{port}/"
 
 
-def wait_for(proc: subprocess.Popen[bytes], url: str, tmp: Path, timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited: {(tmp / 'app.log').read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("the app did not start in time")
+def _copy_log(proc: subprocess.Popen[bytes], path: Path, serving: threading.Event) -> None:
+    """Copy the app's output to ``path`` as it comes; set ``serving`` when the app says it serves
+    (it listens before it says so) or when it ends."""
+    assert proc.stdout is not None
+    with path.open("ab") as log:
+        for line in proc.stdout:
+            log.write(line)
+            log.flush()
+            if line.startswith(b"chat on http"):
+                serving.set()
+    serving.set()
 
 
 def stop_app(proc: subprocess.Popen[bytes]) -> None:

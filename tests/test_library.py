@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +25,11 @@ PAGE = ROOT / "tests" / "fixtures" / "pages" / "cat-cow.html"
 def built(client: Any, url: str) -> dict[str, Any]:
     """Start a build and wait until it is no longer running."""
     assert client.post(url + "api/build").status_code == 202
-    deadline = time.monotonic() + 300
-    while (state := client.get(url + "api/build").json())["state"] == "running":
-        assert time.monotonic() < deadline, state
-        time.sleep(0.2)  # polling a state, not waiting for time to pass
-    return state
+    for _ in range(5):  # each wait returns as the build ends, or after 60 s
+        state = client.get(url + "api/build", params={"wait": 60}, timeout=90).json()
+        if state["state"] != "running":
+            return state
+    raise AssertionError(f"the build still runs after 300 s: {state}")
 
 
 def ask(client: Any, url: str, question: str) -> dict[str, Any]:
@@ -131,14 +130,12 @@ def test_one_build_at_a_time_with_its_progress(tmp_path: Path) -> None:
     assert builds.start()
     assert not builds.start()  # the first is still running
     assert builds.now().state == "running"
+    assert builds.wait(0.01).state == "running"  # a wait that ends first says it still runs
     stub.go.set()
-    while builds.now().state == "running":
-        time.sleep(0.05)  # polling a state
-    done = builds.now()
+    done = builds.wait(60)
     assert done.state == "done" and done.done == done.total > 0 and "articles" in done.message
     assert stub.reloaded == 1
     shutil.rmtree(corpus)  # a build that cannot run says why
     assert builds.start()
-    while builds.now().state == "running":
-        time.sleep(0.05)
-    assert builds.now().state == "failed" and "does not exist" in builds.now().message
+    failed = builds.wait(60)
+    assert failed.state == "failed" and "does not exist" in failed.message

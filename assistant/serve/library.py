@@ -119,6 +119,8 @@ class Builds:
         self.settings, self.assistant = settings, assistant
         self.status = BuildState()
         self._lock = threading.Lock()
+        self._finished = threading.Event()
+        self._finished.set()
 
     def now(self) -> BuildState:
         with self._lock:
@@ -130,8 +132,14 @@ class Builds:
             if self.status.state == "running":
                 return False
             self.status = BuildState("running", message="reading the articles")
+            self._finished.clear()
         threading.Thread(target=self._run, name="library-build", daemon=True).start()
         return True
+
+    def wait(self, seconds: float) -> BuildState:
+        """The state once the running build ends, or after ``seconds`` if it is still running."""
+        self._finished.wait(seconds)
+        return self.now()
 
     def _progress(self, total: int) -> Any:
         with self._lock:
@@ -158,3 +166,4 @@ class Builds:
         with self._lock:
             final.done, final.total = self.status.done, self.status.total
             self.status = final
+            self._finished.set()

@@ -6,7 +6,8 @@
 - ``GET /api/articles``: the articles, with id, title, poses, source and size.
 - ``DELETE /api/articles/{id}``: removes one article's file (nothing else); 404 if none.
 - ``POST /api/build``: starts a build (202), 409 while one runs; ``GET /api/build``: its state,
-  passages embedded of total, and a message.
+  passages embedded of total, and a message; with ``?wait=S``, once the running build ends (or
+  after S seconds, at most MAX_WAIT).
 
 With ``ASSISTANT_API_KEY`` set these need it like every API route; a write from a page of another
 site is refused by the guard whatever the setting.
@@ -16,8 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import anyio.to_thread
-from fastapi import FastAPI, Form, UploadFile
+from fastapi import FastAPI, Form, Query, UploadFile
 from fastapi.responses import JSONResponse
 
 from assistant.config import Settings
@@ -26,10 +28,16 @@ from assistant.pipeline import Assistant
 from assistant.serve import library
 from assistant.serve.api import ApiError
 
+#: the longest ``GET /api/build?wait=`` waits, in seconds
+MAX_WAIT = 60
+#: waits run on threads of their own, so waiting clients never hold the threads answers run on
+WAITERS = 4
+
 
 def add_library_api(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
     """The library routes on ``app`` (the chat's Library tab is their client too)."""
     builds = library.Builds(settings, assistant)
+    waiters = anyio.CapacityLimiter(WAITERS)
 
     @app.post("/api/articles", tags=["library"], summary="Add one article from a saved page, PDF or text file")
     async def add(
@@ -67,5 +75,9 @@ def add_library_api(app: FastAPI, assistant: Assistant, settings: Settings) -> N
         return builds.now().json()
 
     @app.get("/api/build", tags=["library"], summary="How the latest build is going")
-    async def build_state() -> dict[str, Any]:
-        return builds.now().json()
+    async def build_state(
+        wait: float = Query(0, ge=0, le=MAX_WAIT, description="seconds to wait for a running build to end"),
+    ) -> dict[str, Any]:
+        if not wait:
+            return builds.now().json()
+        return (await anyio.to_thread.run_sync(builds.wait, wait, limiter=waiters)).json()

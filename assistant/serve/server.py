@@ -83,9 +83,10 @@ def listen(host: str, port: int) -> socket.socket:
 SHUTDOWN_SECONDS = 5
 
 
-def serve(assistant: Assistant, settings: Settings, sock: socket.socket) -> None:
+def serve(assistant: Assistant, settings: Settings, sock: socket.socket, *, said: str = "") -> None:
     """Serve on ``sock`` (from :func:`listen`) until interrupted, with bounded connections
-    (connections.py) and the log set up by logs.py (uvicorn adds no handlers of its own)."""
+    (connections.py) and the log set up by logs.py (uvicorn adds no handlers of its own).
+    ``said`` is printed once the socket listens: from then a visitor waits, never is refused."""
     import uvicorn
 
     from assistant.serve.connections import BACKLOG, Bounded, cap_for, files_open, raise_file_limit
@@ -105,6 +106,9 @@ def serve(assistant: Assistant, settings: Settings, sock: socket.socket) -> None
         # a stream a client keeps open (Gradio's clients keep one) would hold a stop forever
         timeout_graceful_shutdown=SHUTDOWN_SECONDS,
     )
+    sock.listen(BACKLOG)
+    if said:
+        print(said, flush=True)
     uvicorn.Server(config).run(sockets=[sock])
 
 

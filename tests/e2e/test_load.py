@@ -128,7 +128,6 @@ def test_sixteen_sessions_then_a_burst_then_recovery(app) -> None:  # type: igno
         if time.perf_counter() - began <= normal:
             recovered_after = time.perf_counter() - t0
             break
-        time.sleep(0.5)
     assert recovered_after is not None and recovered_after <= 10
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
