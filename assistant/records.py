@@ -136,6 +136,8 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Draft:
-    """Part of a model's reply while it streams: not yet verified, so shown without links."""
+    """Part of a model's reply while it streams: not yet verified, so shown without links;
+    ``verified``: its finished sentences verified, once one of them cites a passage."""
 
     text: str
+    verified: str = ""

@@ -21,6 +21,7 @@ class ChatServer(ThreadingHTTPServer):
         self.hanging = 0  # requests hanging right now
         self._count = threading.Condition()
         self.reply = "Hold for 5-8 breaths [1]."
+        self.hold_at: int | None = None  # in "stream" mode, hang before sending this word of the reply
         self.requests: list[dict[str, Any]] = []
         self.headers_seen: list[dict[str, str]] = []
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
@@ -89,7 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 self.close_connection = True
                 return None  # the connection closes mid-reply, without [DONE]
-            if mode == "hang-mid" and i == 1:
+            if (mode == "hang-mid" and i == 1) or (mode == "stream" and i == self.server.hold_at):
                 self._hang()
             if mode == "malformed" and i == 1:
                 self.wfile.write(b"data: {this is not json\n\n")

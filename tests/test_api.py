@@ -232,24 +232,42 @@ def test_the_chat_still_answers_beside_the_api(served) -> None:  # type: ignore[
 
 def test_an_open_api_on_loopback_and_a_model_behind_it(tmp_path: Path, real_settings) -> None:  # type: ignore[no-untyped-def]
     """No login and no key on loopback: open. With a language model configured, the completion
-    is the verified model answer, cited as the chat cites it."""
+    is the verified model answer, cited as the chat cites it; streamed, each sentence goes out
+    verified while the model is still writing."""
     shutil.copytree(real_settings.index_dir, tmp_path / "index")
+    question = {"role": "user", "content": "how long do I hold pyramid pose?"}
     with ChatServer() as llm:
         llm.mode = "stream"
-        llm.reply = "Hold for 5-8 breaths [1]. Also do a handstand [7]."
+        llm.reply = "Hold for 5-8 breaths [1]. Also do a handstand [7]. Then rest [2]."
         proc, url = start_app(tmp_path, env={"ASSISTANT_LLM_BASE_URL": llm.url, "ASSISTANT_LLM_MODEL": "test-model"})
         try:
-            question = {"role": "user", "content": "how long do I hold pyramid pose?"}
             r = httpx.post(
                 url + "v1/chat/completions", json={"model": "yoga-assistant", "messages": [question]}, timeout=60
             )
+            llm.hold_at, llm.hang_seconds = 6, 120  # the model stops after "... [1]. Also " until released
+            body = {"model": "yoga-assistant", "messages": [question], "stream": True}
+            pieces, events = [], []
+            with httpx.stream("POST", url + "v1/chat/completions", json=body, timeout=30) as streamed:
+                for line in streamed.iter_lines():
+                    if not line.startswith("data: {"):
+                        continue
+                    events.append(json.loads(line[len("data: ") :]))
+                    piece = events[-1]["choices"][0]["delta"].get("content")
+                    if piece and not pieces:  # the model cannot finish before this release
+                        assert piece.startswith("Hold for 5-8 breaths.")
+                        llm.release.set()
+                    pieces += [piece] if piece else []
         finally:
             stop_app(proc)
     assert r.status_code == 200, r.text
     reply = r.json()
     content = reply["choices"][0]["message"]["content"]
-    assert content.startswith("Hold for 5-8 breaths. [1] Also do a handstand. [unsupported]\n\nSources:\n[1] ")
-    assert [c["n"] for c in reply["citations"]] == [1] and "[7]" not in content
+    assert content.startswith(
+        "Hold for 5-8 breaths. [1] Also do a handstand. [unsupported] Then rest. [2]\n\nSources:\n[1] "
+    )
+    assert [c["n"] for c in reply["citations"]] == [1, 2] and "[7]" not in content
+    assert "".join(pieces) == content and len(pieces) >= 4
+    assert events[-1]["choices"][0]["finish_reason"] == "stop" and events[-1]["citations"] == reply["citations"]
     assert not outside_connections(tmp_path)
 
 

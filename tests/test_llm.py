@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import socket
@@ -194,3 +195,18 @@ def test_the_api_key_is_sent_but_never_logged(real_assistant: Assistant, server:
     with pytest.raises(LLMError) as error:
         list(llm.ChatClient(server.url, "m", key, 1.0).stream([]))
     assert key not in str(error.value)
+
+
+def test_a_reply_still_coming_is_settled_a_finished_sentence_at_a_time() -> None:
+    """What ``/v1`` streams of a model's reply: its finished sentences, verified, once one cites a
+    passage; each settled text begins the next and the whole reply's verified text."""
+    from assistant.answer.written import settled
+
+    reply = "Hold for 5-8 breaths. [1] Also do a handstand [7]. Then rest [2]. Breathe."
+    seen = [settled(reply[:n], 3) for n in range(len(reply) + 1)]
+    assert seen[len("Hold for 5-8 breaths. [1")] == ""  # its marker may still be coming
+    assert seen[len("Hold for 5-8 breaths. [1] Al")] == "Hold for 5-8 breaths. [1]"
+    assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(seen))
+    assert llm.verify(reply, 3).text.startswith(seen[-1]) and seen[-1].endswith("Then rest. [2]")
+    assert settled("A sentence with no source. Another one", 3) == ""  # nothing cited yet: nothing sent
+    assert settled("Sit on a block [1]. Rest a while. [2", 3) == "Sit on a block. [1]"  # [2 may end "Rest"

@@ -76,11 +76,15 @@ def build_messages(question: str, history: Sequence[str], passages: Sequence[tup
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 
+def markers_inside(text: str) -> str:
+    """A marker after the full stop ("... breaths. [1]") moved before it: it belongs to that sentence."""
+    return re.sub(r"([.!?…])(\s*(?:\[[\d,\s]+\]\s*)+)", lambda m: f"{m.group(2).strip()}{m.group(1)} ", text)
+
+
 def verify(text: str, supplied: int) -> Verified:
     """Keep citations that name a supplied passage (1..supplied), renumber them by first use,
     put them at the end of their sentence, and mark every sentence left without one."""
-    # a marker after the full stop ("... breaths. [1]") belongs to the sentence before it
-    text = re.sub(r"([.!?…])(\s*(?:\[[\d,\s]+\]\s*)+)", lambda m: f"{m.group(2).strip()}{m.group(1)} ", text)
+    text = markers_inside(text)
     numbers: dict[int, int] = {}
     removed = unsupported = 0
     out = []

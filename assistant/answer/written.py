@@ -4,6 +4,7 @@ sentences (the extractive answer) are shown instead, with a notice saying why.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
@@ -11,9 +12,12 @@ from assistant.answer import llm
 from assistant.answer.compose import NOT_MEDICAL_ADVICE, citation, wants_cautions
 from assistant.errors import LLMError
 from assistant.index.reader import Index
+from assistant.language.text import sentence_spans
 from assistant.records import Answer, Draft
 from assistant.retrieval.retriever import Retrieval
 
+#: a citation marker, or the start of one still coming ("[1", "[")
+_MARKER_SO_FAR = re.compile(r"\[[\d,\s]*(?:\]|$)")
 #: passages a model reads: the first this many that fit its prompt budget
 LLM_PASSAGES = 6
 
@@ -33,7 +37,7 @@ def written(
     try:
         for delta in model.stream(messages):
             text += delta
-            yield Draft(text)
+            yield Draft(text, settled(text, len(passages)))
     except LLMError as error:
         yield replace(extractive, notice=f"{error}; showing the articles' own sentences instead")
         return
@@ -54,3 +58,16 @@ def written(
         + (f"; {verified.unsupported} sentence(s) cite no passage" if verified.unsupported else ""),
         meta={"mode": "llm", "removed_citations": verified.removed},
     )
+
+
+def settled(text: str, supplied: int) -> str:
+    """The verified text of the sentences of a reply still coming that are finished (another with
+    words has begun after them), once one of them cites one of the ``supplied`` passages; else ''.
+    Verifying reads a sentence at a time and numbers citations by first use, so each settled text
+    begins the next one and the final answer."""
+    text = llm.markers_inside(text)
+    starts = [s for s, e in sentence_spans(text) if re.search(r"\w", _MARKER_SO_FAR.sub("", text[s:e]))]
+    if len(starts) < 2:
+        return ""
+    finished = llm.verify(text[: starts[-1]], supplied)
+    return finished.text if finished.cited else ""

@@ -16,17 +16,14 @@ runs on a few threads behind a ``Gate``: when it and its waiting room are full, 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
-import time
-import uuid
-from collections.abc import AsyncIterator, Callable
-from typing import Any, Literal, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
@@ -55,31 +52,34 @@ async def gated(gate: Gate, job: Callable[[], T]) -> T:
     """``job`` run in a worker thread once ``gate`` admits it; 429 with Retry-After when it is full."""
 
     def run() -> T:
-        with gate.admitted():
-            return job()
-
-    try:
-        return await anyio.to_thread.run_sync(_one_line_failures(run))
-    except Busy:
-        raise ApiError(
-            429, "busy", "the server is busy; try again shortly", {"Retry-After": str(RETRY_AFTER)}
-        ) from None
-
-
-def _one_line_failures(job: Callable[[], T]) -> Callable[[], T]:
-    """``job``, with an unexpected failure logged as one line and answered as a 500."""
-
-    def run() -> T:
         try:
-            return job()
-        except (ApiError, AssistantError):
-            raise
+            with gate.admitted():
+                return job()
         except Exception as error:
-            first = str(error).splitlines()[0][:200] if str(error) else ""
-            log.warning("api request failed: %s%s", type(error).__name__, f": {first}" if first else "")
-            raise ApiError(500, "server_error", "the request failed on the server; see its log") from None
+            raise as_api_error(error) from None
 
-    return run
+    return await anyio.to_thread.run_sync(run)
+
+
+def as_api_error(error: Exception) -> Exception:
+    """``error`` as the API answers it: its own errors as they are, a full gate as 429 with
+    Retry-After, anything else logged in one line and answered as a 500."""
+    if isinstance(error, Busy):
+        return ApiError(429, "busy", "the server is busy; try again shortly", {"Retry-After": str(RETRY_AFTER)})
+    if isinstance(error, (ApiError, AssistantError)):
+        return error
+    first = str(error).splitlines()[0][:200] if str(error) else ""
+    log.warning("api request failed: %s%s", type(error).__name__, f": {first}" if first else "")
+    return ApiError(500, "server_error", "the request failed on the server; see its log")
+
+
+def within_limit(question: str, settings: Settings) -> str:
+    """``question``, or 413 when it is over the settings' length."""
+    if len(question) > settings.max_question_chars:
+        raise ApiError(
+            413, "question_too_long", f"the question is over {settings.max_question_chars:,} characters; shorten it"
+        )
+    return question
 
 
 # -- requests -------------------------------------------------------------------------------------
@@ -110,19 +110,6 @@ class SearchRequest(AskRequest):
     k: int = Field(default=5, ge=1, le=MAX_K, description="how many passages")
 
 
-class Message(BaseModel):
-    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[dict[str, Any]] | None = None
-
-
-class ChatRequest(BaseModel):
-    model: str = wire.MODEL
-    messages: list[Message]
-    stream: bool = False
-    tools: list[Any] | None = None
-    functions: list[Any] | None = None
-
-
 # -- the app --------------------------------------------------------------------------------------
 def add_api(app: FastAPI, assistant: Assistant, settings: Settings, gate: Gate) -> None:
     """The API routes and their error handling, on ``app`` (before the chat is mounted at /).
@@ -130,11 +117,7 @@ def add_api(app: FastAPI, assistant: Assistant, settings: Settings, gate: Gate) 
     app.add_middleware(RequireKey, key=api_key_rule(settings))
 
     def question_of(text: str) -> str:
-        if len(text) > settings.max_question_chars:
-            raise ApiError(
-                413, "question_too_long", f"the question is over {settings.max_question_chars:,} characters; shorten it"
-            )
-        return text
+        return within_limit(text, settings)
 
     @app.post("/api/ask", tags=["api"], summary="Answer a question, with citations (as `ask --json`)")
     async def ask(body: AskRequest) -> dict[str, Any]:
@@ -171,28 +154,6 @@ def add_api(app: FastAPI, assistant: Assistant, settings: Settings, gate: Gate) 
             "built": index.manifest.created_at,
             "generation": index.generation.name,
         }
-
-    @app.get("/v1/models", tags=["openai"], summary="The one model: yoga-assistant")
-    async def models() -> dict[str, Any]:
-        return {"object": "list", "data": [{"id": wire.MODEL, "object": "model", "created": 0, "owned_by": "local"}]}
-
-    @app.post(
-        "/v1/chat/completions", tags=["openai"], summary="OpenAI-compatible chat completions", response_model=None
-    )
-    async def chat(body: ChatRequest) -> dict[str, Any] | StreamingResponse:
-        question, history = _conversation(body)
-        question = question_of(question)
-        answer = await gated(gate, lambda: assistant.ask(question, history))
-        completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
-        if not body.stream:
-            return wire.completion(answer, completion_id, created)
-
-        async def events() -> AsyncIterator[str]:
-            for chunk in wire.chunks(answer, completion_id, created):
-                yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
-            yield "data: [DONE]\n\n"
-
-        return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
     _unknown_routes(app)
     _handle_errors(app)
@@ -246,27 +207,6 @@ class RequireKey:
             status, code, message = 401, "invalid_api_key", "send 'Authorization: Bearer <ASSISTANT_API_KEY>'"
         response = JSONResponse(wire.error_body(path, status, code, message), status, {"WWW-Authenticate": "Bearer"})
         await response(scope, receive, send)
-
-
-def _conversation(body: ChatRequest) -> tuple[str, list[str]]:
-    """The last user message is the question; earlier user messages are the history."""
-    if body.model != wire.MODEL:
-        raise ApiError(404, "model_not_found", f"no model {body.model[:80]!r}; use '{wire.MODEL}'")
-    if body.tools or body.functions:
-        raise ApiError(400, "tools_not_supported", "this model answers from its articles; it calls no tools")
-    users = []
-    for message in body.messages:
-        if isinstance(message.content, list):
-            if any(part.get("type") != "text" for part in message.content):
-                raise ApiError(400, "images_not_supported", "this model reads text only; send the question as text")
-            text = " ".join(str(part.get("text", "")) for part in message.content)
-        else:
-            text = message.content or ""
-        if message.role == "user":
-            users.append(text)
-    if not users:
-        raise ApiError(400, "no_question", "send at least one message with role 'user'")
-    return users[-1], users[:-1]
 
 
 def _handle_errors(app: FastAPI) -> None:

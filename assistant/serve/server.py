@@ -37,6 +37,7 @@ def make_app(assistant: Assistant, settings: Settings) -> Any:
     from assistant.serve.api import add_api
     from assistant.serve.library import MAX_UPLOAD_BYTES
     from assistant.serve.library_api import add_library_api
+    from assistant.serve.openai_api import add_openai_api
 
     auth = check_exposure(settings)
     app = FastAPI(
@@ -49,6 +50,7 @@ def make_app(assistant: Assistant, settings: Settings) -> Any:
     )
     gate = Gate()  # one line of answers for the chat and the API
     add_library_api(app, assistant, settings)  # before the API's catch-all for unknown /api routes
+    add_openai_api(app, assistant, settings, gate)  # before the API's catch-all too
     add_api(app, assistant, settings, gate)  # before the chat: the chat's mount at / takes every other path
     uploads = {"/api/articles": MAX_UPLOAD_BYTES + UPLOAD_FORM_BYTES}
     app.add_middleware(Guard, hosts=allowed_hosts(settings.host, login=auth is not None), uploads=uploads)

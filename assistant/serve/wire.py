@@ -96,12 +96,19 @@ def completion(answer: Answer, completion_id: str, created: int) -> dict[str, An
 _PIECE = re.compile(r"\S.*?(?:[.!?…][\"'”’)]*(?: ?\[(?:\d+|unsupported)\])*\s+|\n+|$)", re.DOTALL)
 
 
+def pieces(text: str) -> list[str]:
+    """``text`` as streamed pieces that add up to it: a sentence with its markers, or a line."""
+    found = _PIECE.findall(text)
+    lead = text[: len(text) - len(text.lstrip())]
+    return [lead + found[0], *found[1:]] if found else ([lead] if lead else [])
+
+
 def chunks(answer: Answer, completion_id: str, created: int) -> Iterator[dict[str, Any]]:
     """The same answer as ``chat.completion.chunk`` events: the role, the content a sentence or
     line at a time, then the finish with the structured citations."""
     head = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": MODEL}
     yield {**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
-    for piece in _PIECE.findall(content(answer)):
+    for piece in pieces(content(answer)):
         yield {**head, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
     yield {
         **head,
