@@ -141,3 +141,27 @@ class Draft:
 
     text: str
     verified: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A pose name found in a text, by word index."""
+
+    pose: str
+    first: int  # word index where the name starts
+    last: int  # word index after the name
+    exact: bool
+    name: tuple[str, ...] = ()  # the name's words, as the lexicon has them
+
+
+@dataclass(frozen=True, slots=True)
+class Spoken:
+    """A text read for pose names: folded, its words with their spans, the names found."""
+
+    folded: str
+    spans: tuple[tuple[str, int, int], ...]
+    mentions: tuple[Mention, ...]
+
+    @property
+    def words(self) -> list[str]:
+        return [w for w, _, _ in self.spans]

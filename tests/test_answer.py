@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from assistant.answer.compose import NOT_MEDICAL_ADVICE, choose, compose, wants_cautions
+from assistant.answer.compose import NOT_MEDICAL_ADVICE, choose, compose
 from assistant.answer.features import FEATURES, parts
 from assistant.answer.scorer import Policy, Scorer
 from assistant.evaluation.answers import answer_sentences
@@ -245,9 +245,11 @@ def test_definition_and_description_patterns() -> None:
     assert not describes("One preparatory pose is the Balasana.", ["Toyasana"])
 
 
-def test_wants_cautions_recognises_health_words() -> None:
-    assert wants_cautions("is it safe when pregnant?") and wants_cautions("my knee hurts")
-    assert not wants_cautions("how long do I hold it?")
+def test_a_question_about_health_is_read_as_medical() -> None:
+    from assistant.language.intent import understand
+
+    assert understand("is it safe when pregnant?").medical and understand("my knee hurts").medical
+    assert not understand("how long do I hold it?").medical
 
 
 # -- the real model on the real corpus ----------------------------------------------------------------

@@ -25,7 +25,6 @@ import numpy as np
 from assistant.answer import features
 from assistant.answer.scorer import Policy, Scorer, shipped
 from assistant.language import roles
-from assistant.language.intent import understand
 from assistant.language.text import tokenize
 from assistant.records import Answer, Chunk, Citation, Sentence
 from assistant.retrieval.query import Query
@@ -50,11 +49,6 @@ _START = re.compile(
     r"(?:begin|start|kneel|stand|lie|sit|come (?:on)?to|from (?:a|an|the) \w+ (?:position|pose|stance)|step)\b",
     re.IGNORECASE,
 )
-
-
-def wants_cautions(question: str) -> bool:
-    """The question mentions pain, injury, pregnancy or a health condition."""
-    return understand(question).medical
 
 
 def _near_duplicate(a: str, b: str) -> bool:

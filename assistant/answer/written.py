@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from assistant.answer import llm
-from assistant.answer.compose import NOT_MEDICAL_ADVICE, citation, wants_cautions
+from assistant.answer.compose import NOT_MEDICAL_ADVICE, citation
 from assistant.errors import LLMError
 from assistant.index.reader import Index
 from assistant.language.text import sentence_spans
@@ -49,7 +49,7 @@ def written(
         )
         return
     citations = tuple(citation(k, chunk, index, spans) for k, chunk, spans in llm.cited(verified, passages))
-    note = f"\n\n{NOT_MEDICAL_ADVICE}" if wants_cautions(retrieval.query.question) else ""
+    note = f"\n\n{NOT_MEDICAL_ADVICE}" if retrieval.query.intent.medical else ""  # as the articles' answer has it
     yield replace(
         extractive,
         text=verified.text + note,

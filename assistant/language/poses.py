@@ -7,14 +7,13 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz.distance import OSA
 
 from assistant.errors import CorpusError
 from assistant.language.text import fold, word_spans, words
-from assistant.records import Pose
+from assistant.records import Mention, Pose, Spoken
 
 #: limits on a pose's names in a lexicon (the bundled one's are under 60 characters)
 MAX_ALIASES = 50
@@ -36,15 +35,6 @@ _NOT_A_NAME = frozenset(
 _COMMON_HEADS = frozenset("child easy happy table chair staff mountain corpse plank side half".split())
 _NAME_BEFORE_POSE = re.compile(r"((?:[a-z]+ ){0,2})(?<!<)pose\b")
 _SANSKRIT_NAME = re.compile(r"\b[a-z]{3,}asana\b")
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    pose: str
-    first: int  # word index where the name starts
-    last: int  # word index after the name
-    exact: bool
-    name: tuple[str, ...] = ()  # the name's words, as the lexicon has them
 
 
 def _key(name: str) -> tuple[str, ...]:
@@ -105,7 +95,14 @@ class Lexicon:
     def mentions(self, text: str) -> list[Mention]:
         """Pose names in ``text``, longest first, left to right, without overlaps. A word right
         before 'pose' is read as a name, so it may have a typo ('piramid pose')."""
-        return self._mentions(words(text.replace("-", " ")))
+        return list(self.spoken(text).mentions)
+
+    def spoken(self, text: str) -> Spoken:
+        """``text`` read once for pose names: its folded words and where they stand, and the
+        names among them (what :meth:`mentions`, :meth:`blank` and :meth:`unknown_names` read)."""
+        folded = fold(text.replace("-", " "))
+        spans = tuple(word_spans(folded))
+        return Spoken(folded, spans, tuple(self._mentions([w for w, _, _ in spans])))
 
     def _mentions(self, raw: list[str]) -> list[Mention]:
         ws = [self._correct(w, named=i + 1 < len(raw) and raw[i + 1] in ("pose", "poses")) for i, w in enumerate(raw)]
@@ -127,16 +124,16 @@ class Lexicon:
                 i += 1
         return found
 
-    def blank(self, text: str, placeholder: str = "pose") -> str:
+    def blank(self, text: str | Spoken, placeholder: str = "pose") -> str:
         """``text`` folded, with every pose name in it replaced by the word 'pose', so that what
         is asked can be read apart from what it is asked about ('chair pose' is not a prop)."""
-        folded = fold(text.replace("-", " "))
-        spans = word_spans(folded)  # the words mentions() reads, with where they stand
-        for m in reversed(self._mentions([w for w, _, _ in spans])):
+        spoken = text if isinstance(text, Spoken) else self.spoken(text)
+        folded, spans = spoken.folded, spoken.spans
+        for m in reversed(spoken.mentions):
             folded = folded[: spans[m.first][1]] + placeholder + folded[spans[m.last - 1][2] :]
         return folded
 
-    def unknown_names(self, text: str, *, repeats: bool = False) -> tuple[str, ...]:
+    def unknown_names(self, text: str | Spoken, *, repeats: bool = False) -> tuple[str, ...]:
         """Pose names in ``text`` that this lexicon does not know: 'Gate Pose' in "is gate pose good
         for hips?", or any '...asana' word; in order, each once unless ``repeats``."""
         blanked = self.blank(text, placeholder="<pose>")

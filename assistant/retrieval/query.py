@@ -9,6 +9,7 @@ was typed into text fit to read, or says why not. Pure: needs only the pose lexi
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,11 +17,13 @@ from functools import lru_cache
 from importlib import resources
 
 import yaml
+from cachetools import LRUCache
 
 from assistant.errors import QuestionError
 from assistant.language.intent import ANSWERED_BY, Intent, understand
 from assistant.language.poses import Lexicon, edit_distance
 from assistant.language.text import stems, tokenize, words
+from assistant.records import Spoken
 
 #: words for "a pose": in every article, so they rank nothing (left out of the BM25 query)
 POSE_WORDS = frozenset(tokenize("yoga pose poses posture postures asana asanas"))
@@ -37,6 +40,8 @@ GENERIC = frozenset(
 )
 
 
+#: texts whose reading is kept: the latest questions, which come back as the next ones' history
+READINGS = 4096
 #: an elliptical follow-up: "and for pyramid pose?", "what about the reclined one?"
 _ELLIPTICAL = re.compile(r"^(?:and|what about|how about|same for|and for|and in|and with|or)\b", re.IGNORECASE)
 #: the question points back at what was discussed
@@ -60,6 +65,19 @@ class Query:
     @property
     def poses(self) -> tuple[str, ...]:
         return self.named or self.carried
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One text (a question, or an earlier one of the chat) read once: the poses it names, its
+    topic (the text without their names), its words with the names blanked, what it asks, and
+    pose names the lexicon lacks."""
+
+    named: tuple[str, ...]
+    topic: str
+    blanked: str
+    intent: Intent
+    unknown: tuple[str, ...]
 
 
 #: words that say what kind of thing is asked (hold, avoid, easier, ...), not what it is about
@@ -139,6 +157,8 @@ class QueryReader:
             for w in words(name.replace("-", " "))
             if len(w) >= 6 and w not in {"pose", "poses", "stretch"}
         }
+        self._readings: LRUCache[str, Reading] = LRUCache(READINGS)
+        self._lock = threading.Lock()
 
     def read(
         self,
@@ -150,28 +170,27 @@ class QueryReader:
     ) -> Query:
         """The query for ``question`` whose poses and topic are ``named`` and ``topic`` (see
         :meth:`topic`), with ``carried`` the poses of the conversation."""
-        blanked = self.lexicon.blank(question)
-        intent = understand(blanked)
+        reading = self.reading(question)
+        blanked, intent = reading.blanked, reading.intent
         if intent.kind == "definition" and named and not key_words(intent.term.replace("pose", "")):
             intent = Intent("naming", ANSWERED_BY["naming"], intent.medical)  # "what is parsvottanasana?"
         context = ""
         names = {w for p in named for w in words(self._label(p))}
         own = key_words(topic) - names  # what this turn asks about, beyond which pose
-        earlier = next((t for t in reversed(history) if key_words(self.topic(t)[1])), "")
+        earlier = next((t for t in reversed(history) if key_words(self.reading(t).topic)), "")
         if earlier:
-            earlier_topic = self.topic(earlier)[1]
+            earlier_topic = self.reading(earlier).topic
             elliptical = not own or bool(_ELLIPTICAL.match(question))
             if not own:  # "and for the pyramid one?" asks the earlier question again, about this pose
                 topic = earlier_topic if named else f"{topic} {earlier_topic}"
             if elliptical and not intent.specific:
-                intent = understand(self.lexicon.blank(earlier))
+                intent = self.reading(earlier).intent
             if not named or _POINTS_BACK.search(blanked):
                 context = earlier_topic
         ranked = [w for w in tokenize(topic) if w not in POSE_WORDS]
         tokens = tuple(ranked * 2) + (tuple(bridge(topic)) if self.bridges else ())
         variant = tuple(w for p in named for w in self._variant_words(p))
-        unknown = self.lexicon.unknown_names(question)
-        return Query(question, named, carried, tokens, topic, intent, context, unknown, variant)
+        return Query(question, named, carried, tokens, topic, intent, context, reading.unknown, variant)
 
     def _misspelled(self, word: str) -> str:
         """The taught pose one of whose longer name words ``word`` is, with one typo."""
@@ -195,10 +214,28 @@ class QueryReader:
     def topic(self, text: str) -> tuple[tuple[str, ...], str]:
         """The poses ``text`` names, and ``text`` without their names: a pose is handled by the
         focus on its passages, which are then ranked by what is asked about it."""
-        mentions = self.lexicon.mentions(text)
-        all_words = words(text.replace("-", " "))
-        spoken = {i for m in mentions for i in range(m.first, m.last)}
-        heads = [(i, self.heads[w]) for i, w in enumerate(all_words) if w in self.heads and i not in spoken]
+        reading = self.reading(text)
+        return reading.named, reading.topic
+
+    def reading(self, text: str) -> Reading:
+        """``text`` read once (kept for the chat's next questions, which read it again as history)."""
+        with self._lock:
+            known = self._readings.get(text)
+        if known is not None:
+            return known
+        spoken = self.lexicon.spoken(text)
+        named, topic = self._topic(spoken)
+        blanked = self.lexicon.blank(spoken)
+        reading = Reading(named, topic, blanked, understand(blanked), self.lexicon.unknown_names(spoken))
+        with self._lock:
+            self._readings[text] = reading
+        return reading
+
+    def _topic(self, spoken: Spoken) -> tuple[tuple[str, ...], str]:
+        mentions = spoken.mentions
+        all_words = spoken.words
+        spoken_at = {i for m in mentions for i in range(m.first, m.last)}
+        heads = [(i, self.heads[w]) for i, w in enumerate(all_words) if w in self.heads and i not in spoken_at]
         if not mentions and not heads:  # a taught pose's name with one typo ("how long do I hold piramid?")
             heads = [(i, p) for i, w in enumerate(all_words) if (p := self._misspelled(w))]
         named = tuple(dict.fromkeys(p for _, p in sorted([(m.first, m.pose) for m in mentions] + heads)))
