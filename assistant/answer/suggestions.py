@@ -10,13 +10,14 @@ from collections.abc import Iterable, Sequence
 
 from assistant.language.intent import understand
 from assistant.language.text import tokenize
+from assistant.language.vocabulary import PROP_WORDS
 from assistant.records import Chunk, Pose
 
 #: (question template, words that show a passage covers the topic)
 TOPICS: tuple[tuple[str, str], ...] = (
     ("How long do I hold {pose}?", "hold seconds minute minutes breaths"),
     ("How do I get into {pose}?", "begin kneel start step instructions"),
-    ("What props help with {pose}?", "block blocks blanket towel bolster props"),
+    ("What props help with {pose}?", " ".join(PROP_WORDS)),
     ("Who should avoid {pose}?", "contraindications cautions injuries"),
     ("What are the benefits of {pose}?", "benefits improve relief"),
     ("How do I come out of {pose}?", "come out release"),

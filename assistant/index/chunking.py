@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.language.text import sentence_spans, trim
+from assistant.language.vocabulary import HEADING_WORDS
 
 Span = tuple[int, int]
 #: a paragraph break closes a passage once it holds this share of the target
@@ -75,7 +76,7 @@ def _carry_heading(body: str, units: list[Span], group: list[int]) -> list[int]:
     s, e = units[group[-1]]
     text = body[s:e]
     own_line = "\n" in body[units[group[-2]][1] : s]
-    if own_line and len(text.split()) <= 8 and not re.search(r"[.!?…:;,]['\"”’)]*$", text):
+    if own_line and len(text.split()) <= HEADING_WORDS and not re.search(r"[.!?…:;,]['\"”’)]*$", text):
         return [group[-1]]
     return []
 

@@ -28,12 +28,11 @@ import re
 from dataclasses import dataclass
 
 from assistant.language.text import sentence_spans
+from assistant.language.vocabulary import LABEL_WORDS
 
 #: a line goes whole when its furniture sentences hold at least 1/FURNITURE_SHARE of its words
 #: (what is left of a newsletter box is more of the box: "Also, it's free.")
 FURNITURE_SHARE = 1.5
-#: a line of at most this many words without a sentence ending is a label: menu item, tag, heading
-LABEL_WORDS = 12
 #: a menu item has at most this many words, and a menu at least MENU_RUN lines
 MENU_WORDS = 3
 MENU_RUN = 3

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.language.vocabulary import HOUSEHOLD, PROPS
+
 KINDS = (
     "comparison",
     "naming",
@@ -103,8 +105,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"\b(?:easier|easiest|simplest|gentlest|easy version|gentler|gentle|modif\w*|less intense|"
         r"too (?:hard|much|intense|difficult)|beginners?|"
         r"can['’]?t|cannot|can not|unable|(?:don['’]?t|doesn['’]?t|does not|won['’]?t) (?:reach|touch)|not flexible|"
-        r"props?|blocks?|"
-        r"blankets?|straps?|bolsters?|towels?|cushions?|pillows?|chair|wall|support|alternatives?|instead|"
+        rf"{PROPS}|{HOUSEHOLD}|support|alternatives?|instead|"
         r"(?:put|place|use) (?:under|beneath|between)|what can i (?:use|put)|"
         r"my \w+ (?:is|are|feel|feels) (?:too |really |very |so |super |quite |pretty |a bit |a little )?"
         r"(?:tight|stiff|weak|inflexible)\b(?=.*\bpose\b))\b",

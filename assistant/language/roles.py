@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from assistant.language.vocabulary import CAUTIONS, HEADING_WORDS, HOUSEHOLD, PROPS
+
 ROLES = ("steps", "hold", "easier", "deeper", "benefits", "cautions", "breathing", "why", "naming", "none")
 NONE = "none"
 #: a role is given when the classifier's probability reaches this (chosen with eval/roles.py)
@@ -36,7 +38,7 @@ TRUSTED_CUES = frozenset({"steps", "hold"})
 #: words that give a role on their own however the rest reads ("avoid", "on an exhale")
 DECISIVE = {
     "cautions": re.compile(
-        r"\b(?:avoid\w*|contraindicat\w*|cautions?|not (?:advised|recommended)|should not|shouldn['’]t|"
+        rf"\b(?:{CAUTIONS}|"
         r"skip (?:it|this|the)|(?:those|people|anyone|anybody) with\b[^.]{0,40}\b(?:should|must|need))\b",
         re.IGNORECASE,
     ),
@@ -49,9 +51,9 @@ DECISIVE = {
 FURNITURE = re.compile(
     r"\b(?:subscribe|newsletter|affiliate links?|comments? (?:below|section)|leave a (?:reply|comment)|"
     r"all rights reserved|cookie (?:policy|settings)|privacy policy|follow (?:me|us|her|him) on|"
-    r"(?:make sure|have|keep|grab|get) (?:your |a |some )?(?:blocks?|blankets?|straps?|bolsters?|props?|mats?|towels?)"
+    rf"(?:make sure|have|keep|grab|get) (?:your |a |some )?(?:{PROPS}|mats?)"
     r"(?: and (?:a |your )?\w+)?(?: \w+)? (?:nearby|handy|ready|within reach|close by)|"
-    r"grab (?:a|your|some) (?:blocks?|blankets?|straps?|bolsters?|props?|mats?)|"
+    rf"grab (?:a|your|some) (?:{PROPS}|mats?)|"
     r"(?:look at|see|watch) (?:the|this) (?:picture|image|photo|diagram|illustration|video)|pictured (?:above|below)|"
     r"shown (?:above|below)|(?:click|tap) (?:here|below)|shop (?:our|my|the|now)|buy (?:now|here|it here)|"
     r"discount code|use (?:the )?code|hi,? (?:i['’]?m|my name is|everyone|everybody|guys)|welcome (?:back|to)|"
@@ -99,7 +101,7 @@ CUES: dict[str, tuple[str, ...]] = {
         r"\b(?:hold|stay)\w* (?:in )?(?:it|this|the pose|the position|there|here)? ?(?:for )?as long as\b",
     ),
     "easier": (
-        r"\b(?:blocks?|blankets?|bolsters?|towels?|straps?|cushions?|pillows?|chair|wall|book|props?|padding|pad\w*|support\w*)\b",
+        rf"\b(?:{PROPS}|{HOUSEHOLD}|book|padding|pad\w*|support\w*)\b",
         r"\b(?:modif\w+|beginners?|easier|gentler|instead|alternative)\b",
         r"\bif (?:you|your)\b[^.]*\b(?:can['’]?t|cannot|don['’]?t|doesn['’]?t|too|not able|unable|new|tight|stiff|"
         r"sensitive|uncomfortable)\b",
@@ -195,7 +197,7 @@ def not_an_answer(text: str) -> bool:
 def is_heading(text: str) -> bool:
     """A heading, a label or a question: under four words, a short line without an end mark, or '?'."""
     n = len(text.split())
-    return n < 4 or (text[-1:] not in ".!…)\"'’”" and n < 9) or text.rstrip().endswith("?")
+    return n < 4 or (text[-1:] not in ".!…)\"'’”" and n <= HEADING_WORDS) or text.rstrip().endswith("?")
 
 
 def features(texts: Sequence[str], vectors: np.ndarray, cued: Sequence[tuple[bool, ...]] | None = None) -> np.ndarray:

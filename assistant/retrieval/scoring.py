@@ -19,6 +19,7 @@ from typing import Protocol
 from assistant.language.intent import Intent
 from assistant.language.roles import is_heading
 from assistant.language.text import fold, tokenize, words
+from assistant.language.vocabulary import CAUTIONS
 from assistant.records import Sentence
 from assistant.retrieval.query import ASKING, DOMAIN, GENERIC, bridge
 from assistant.retrieval.retriever import Retrieval
@@ -34,7 +35,7 @@ _META = re.compile(
 
 #: a sentence that says who should not do the pose ("Avoid this pose if ...", "contraindications")
 CONTRAINDICATION = re.compile(
-    r"\b(contraindicat\w*|cautions?|avoid\w*|should not|shouldn[’']?t|skip|not (advised|recommended))\b",
+    rf"\b(?:{CAUTIONS}|skip)\b",
     re.IGNORECASE,
 )
 
