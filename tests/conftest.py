@@ -102,3 +102,19 @@ def real_assistant(real_settings: Settings):  # type: ignore[no-untyped-def]
     from assistant.pipeline import Assistant
 
     return Assistant(real_settings)
+
+
+#: fixtures with the real bundled model: the integration tier's, never a unit test's
+REAL = frozenset({"real_settings", "real_assistant"})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The folder is the tier: tests/integration is ``slow`` (make test-all), tests/e2e is marked
+    ``e2e`` or ``load`` in its files; a unit test that asks for the real model is a mistake."""
+    for item in items:
+        tier = item.path.parent.name
+        if tier == "integration":
+            item.add_marker(pytest.mark.slow)
+        elif tier == "unit" and REAL & set(getattr(item, "fixturenames", ())):
+            raise pytest.UsageError(f"{item.nodeid} uses the real model: move it to tests/integration")

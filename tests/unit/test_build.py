@@ -14,7 +14,7 @@ from assistant.index.build import build_index
 from assistant.index.reader import Index
 from assistant.pipeline import Assistant
 
-from .conftest import FakeEmbedder
+from ..conftest import FakeEmbedder
 
 
 def build(settings: Settings, embedder: FakeEmbedder, **kw):  # type: ignore[no-untyped-def]

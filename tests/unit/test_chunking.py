@@ -5,7 +5,7 @@ from assistant.index.chunking import chunk_text
 from assistant.ingest.corpus import load_corpus
 from assistant.language.text import count_tokens, sentence_spans
 
-from .conftest import CORPUS
+from ..conftest import CORPUS
 
 
 def words_count(text: str) -> int:

@@ -9,7 +9,7 @@ import pytest
 from assistant.language.intent import ANSWERED_BY, KINDS, good_for, understand
 from assistant.language.lexicon_file import load_lexicon
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 
 @pytest.mark.parametrize(

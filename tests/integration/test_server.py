@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from .apps import ROOT, outside_connections, start_app, stop_app
-from .conftest import CORPUS
+from ..apps import ROOT, outside_connections, start_app, stop_app
+from ..conftest import CORPUS
 
-pytestmark = pytest.mark.slow
 TREE = "Tree Pose Notes\n\nStand on one leg, foot to the inner thigh. Hold tree pose for ten slow breaths.\n"
 
 

@@ -14,7 +14,7 @@ from assistant.index.build import build_index
 from assistant.index.manifest import Manifest
 from assistant.ingest.corpus import load_corpus
 
-from .conftest import FakeEmbedder
+from ..conftest import FakeEmbedder
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ from assistant.errors import QuestionError
 from assistant.pipeline import Assistant
 from assistant.records import Answer
 
-pytestmark = pytest.mark.slow
-
 ANY_CHARACTER = st.characters(codec=None, categories=None)  # includes NUL, controls, lone surrogates
 questions = st.one_of(
     st.text(ANY_CHARACTER, max_size=300),

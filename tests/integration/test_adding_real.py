@@ -12,13 +12,12 @@ from assistant.cli import main
 from assistant.ingest.furniture import kind_of
 from assistant.language.text import sentence_spans
 
-from .pdfs import article_pdf
+from ..pdfs import article_pdf
 
-PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
+PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 FURNITURE_WORDS = ("affiliate", "commission", "Share this", "Studio Handouts", "Page 1", "cookie", "Leave a Reply", "©")
 
 
-@pytest.mark.slow
 def test_an_added_page_and_pdf_are_answered_with_clean_citations(
     tmp_path: Path, corpus_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

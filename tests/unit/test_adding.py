@@ -16,9 +16,9 @@ from assistant.ingest.corpus import load_corpus, read_article
 from assistant.ingest.furniture import clean
 from assistant.language.text import sentence_spans
 
-from .pdfs import article_pdf, bomb_pdf, scanned_pdf
+from ..pdfs import article_pdf, bomb_pdf, scanned_pdf
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "tests" / "fixtures" / "seeds"
 PAGES = ROOT / "tests" / "fixtures" / "pages"
 LABELLED_PAGES = ROOT / "eval" / "furniture"

@@ -11,7 +11,7 @@ from assistant.errors import QuestionSetError
 from assistant.evaluation import answers as aq
 from assistant.ingest.corpus import load_corpus
 
-from .conftest import CORPUS, ROOT
+from ..conftest import CORPUS, ROOT
 
 NOTE = "Note: not medical advice."
 

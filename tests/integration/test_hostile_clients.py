@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from .apps import start_app, stop_app
+from ..apps import start_app, stop_app
 
-pytestmark = pytest.mark.slow
 PARTIAL = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
 EVIL = "https://evil.example"
 LOGIN = ("yogi", "s3cret-word")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
+PACKAGE = Path(__file__).resolve().parents[2] / "assistant"
 #: each stage, with the stages it may import (the shared base, config, errors and records, always)
 MAY_IMPORT = {
     "language": set(),

@@ -19,11 +19,10 @@ from assistant.cli import main
 from assistant.serve.api import ApiError, gated
 from assistant.serve.gate import Busy, Gate
 
-from .apps import outside_connections, start_app, stop_app
-from .conftest import CORPUS
-from .llm_server import ChatServer
+from ..apps import outside_connections, start_app, stop_app
+from ..conftest import CORPUS
+from ..llm_server import ChatServer
 
-pytestmark = pytest.mark.slow
 KEY = "api-key-for-tests-0123456789"
 
 

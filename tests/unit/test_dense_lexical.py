@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -104,24 +103,3 @@ def test_bm25_from_tokens_equals_from_text() -> None:
     b = LexicalIndex.from_tokens([tokenize(t) for t in texts])
     q = tokenize("hold the block")
     assert np.allclose(a.scores(q), b.scores(q))
-
-
-@pytest.mark.slow
-def test_fast_embedder_agrees_with_plain_sentence_transformers(real_settings) -> None:  # type: ignore[no-untyped-def]
-    """The int8 ONNX path (the default here) against fp32 torch: same passages, near-same vectors,
-    the same token limit."""
-    from assistant.embed.embedders import make_embedder
-    from assistant.embed.torch_embedder import SentenceTransformerEmbedder
-
-    settings = real_settings  # its exported model lives in the session's temporary index
-    fast = make_embedder(settings.model, "int8", settings.models_dir)
-    plain = SentenceTransformerEmbedder(settings.model, precision="fp32")
-    texts = [
-        "Kneel down on the ground and use a thick blanket as padding.",
-        "Hold for 5-8 breaths.",
-        "Parsvottanasana is such a great pose for people with tight hamstrings and low back pain.",
-    ]
-    a, b = fast.encode(texts), plain.encode(texts)
-    assert a.shape == b.shape and np.all(np.sum(a * b, axis=1) > 0.98)
-    long_text = "stretch " * 254
-    assert fast.fits(long_text) == plain.fits(long_text) and fast.fits("stretch " * 300) is False

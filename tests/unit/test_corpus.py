@@ -6,7 +6,7 @@ import pytest
 from assistant.errors import CorpusError
 from assistant.ingest.corpus import load_corpus, read_article
 
-from .conftest import CORPUS
+from ..conftest import CORPUS
 
 
 def test_real_corpus_has_the_five_articles_with_front_matter() -> None:

@@ -79,7 +79,7 @@ def test_load_questions_reports_line_numbers(tmp_path: Path) -> None:
 
 
 def test_our_question_set_meets_its_own_brief() -> None:
-    from .conftest import QUESTIONS
+    from ..conftest import QUESTIONS
 
     questions = ev.load_questions(QUESTIONS)
     assert len(questions) >= 60

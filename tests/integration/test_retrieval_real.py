@@ -5,34 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.pipeline import Assistant
-from assistant.retrieval.query import bridge
-from assistant.retrieval.ranking import rrf, top_ids
 
 
-def test_rrf_sums_reciprocal_ranks() -> None:
-    fused = rrf([[7, 3, 5], [3, 9]], k=10)
-    assert fused[3] == pytest.approx(1 / 12 + 1 / 11)
-    assert fused[7] == pytest.approx(1 / 11) and fused[9] == pytest.approx(1 / 12)
-    assert max(fused, key=fused.__getitem__) == 3
-
-
-def test_top_ids_keeps_positive_scores_best_first() -> None:
-    import numpy as np
-
-    scores = np.array([0.0, 2.0, 5.0, 1.0, 5.0], dtype=np.float32)
-    assert top_ids(scores, 3) == [2, 4, 1]
-    assert top_ids(scores, 10, np.array([0, 3])) == [3]
-
-
-def test_bridges_map_colloquial_words_to_article_words() -> None:
-    feet = bridge("my feet hurt")
-    assert {"towel", "blanket", "pad", "pain"} <= set(feet)
-    assert {"block", "bolster"} <= set(bridge("I can't sit down on the floor"))
-    assert bridge("the weather tomorrow") == []
-    assert "benefit" not in bridge("should my back be flat")  # "why should" needs both words
-
-
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("question", "article"),
     [
@@ -47,7 +21,6 @@ def test_pose_names_lead_to_the_right_article(real_assistant: Assistant, questio
     assert not r.abstain and r.hits[0].chunk.article == article
 
 
-@pytest.mark.slow
 def test_feet_hurt_in_hero_finds_foot_and_ankle_passages(real_assistant: Assistant) -> None:
     hits = real_assistant.retrieve("what if my feet hurt in Hero?").hits
     foot_passages = ("rolling up a towel", "blanket as padding", "top of foot/ankle area")
@@ -57,7 +30,6 @@ def test_feet_hurt_in_hero_finds_foot_and_ankle_passages(real_assistant: Assista
     assert sum(p in top5 for p in foot_passages) >= 2
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "question",
     [
@@ -73,7 +45,6 @@ def test_questions_the_articles_do_not_answer_abstain(real_assistant: Assistant,
     assert real_assistant.retrieve(question).abstain
 
 
-@pytest.mark.slow
 def test_follow_ups_keep_or_switch_the_pose(real_assistant: Assistant) -> None:
     kept = real_assistant.retrieve("how long should I hold it?", ["how do I do pyramid pose?"])
     assert kept.query.carried == ("parsvottanasana",) and "5-8 breaths" in kept.hits[0].chunk.text
@@ -87,7 +58,6 @@ def test_follow_ups_keep_or_switch_the_pose(real_assistant: Assistant) -> None:
     assert about_taught.query.carried == ("virasana",)  # declined, but about a pose the articles teach
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("earlier", ["how do I do crow pose?", "how do I do hero pose?", "who invented yoga?"])
 def test_a_question_with_a_new_subject_is_read_on_its_own(real_assistant: Assistant, earlier: str) -> None:
     """After a declined question about a pose no article teaches, or when another article answers
@@ -101,14 +71,13 @@ def test_a_question_with_a_new_subject_is_read_on_its_own(real_assistant: Assist
     assert real_assistant.retrieve("hamstring strech legs straight how", turns).query.poses == ()
 
 
-@pytest.mark.slow
 def test_the_set_the_retrieval_was_tuned_on_still_meets_its_targets(real_settings, real_assistant: Assistant) -> None:  # type: ignore[no-untyped-def]
     """A regression guard only: the thresholds were chosen on these questions, so passing here
     proves nothing about new ones (the next test is about those)."""
     from assistant.evaluation import retrieval as ev
     from assistant.ingest.corpus import load_corpus
 
-    from .conftest import QUESTIONS
+    from ..conftest import QUESTIONS
 
     questions = ev.load_questions(QUESTIONS)
     located = ev.locate(questions, {a.id: a.body for a in load_corpus(real_settings.corpus_dir).articles})
@@ -116,14 +85,13 @@ def test_the_set_the_retrieval_was_tuned_on_still_meets_its_targets(real_setting
     assert m["hit@5"] >= 0.92 and m["recall@400t"] >= 0.90 and m["mrr@10"] >= 0.80 and m["abstain_accuracy"] >= 0.90, m
 
 
-@pytest.mark.slow
 def test_questions_written_after_the_tuning_find_their_key_facts(real_assistant: Assistant) -> None:
     """eval/answers-holdout.jsonl was written after retrieval and composing were fixed: for nine
     in ten of its answerable questions, every key fact is in the five passages retrieved."""
     from assistant.evaluation import answers as aq
     from assistant.language.text import fold
 
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     questions = [q for q in aq.load(ROOT / "eval" / "answers-holdout.jsonl") if q.answerable]
     found = 0
@@ -134,7 +102,6 @@ def test_questions_written_after_the_tuning_find_their_key_facts(real_assistant:
     assert found >= 0.9 * len(questions), f"{found} of {len(questions)}"
 
 
-@pytest.mark.slow
 def test_what_a_pose_is_good_for_is_answered_when_the_articles_say_it(real_assistant: Assistant) -> None:
     assert not real_assistant.retrieve("does hero pose help digestion?").abstain
     assert not real_assistant.retrieve("what does pyramid pose do for the body?").abstain

@@ -20,9 +20,8 @@ from assistant.index import store
 from assistant.index.reader import Index
 from assistant.pipeline import Assistant
 
-from .conftest import CORPUS, ROOT
+from ..conftest import CORPUS, ROOT
 
-pytestmark = pytest.mark.slow
 QUESTION = "how long should I hold tree pose?"
 TREE = (
     "Tree Pose Notes\n\n"

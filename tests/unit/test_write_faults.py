@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.cli import main
 from assistant.config import Settings
 from assistant.errors import IndexWriteError
 from assistant.index import store
@@ -18,9 +17,11 @@ from assistant.index.build import build_index
 from assistant.ingest.corpus import load_corpus
 from assistant.pipeline import Assistant
 
-from .conftest import ROOT, FakeEmbedder
+from ..conftest import FakeEmbedder
 
 QUESTION = "how long do I hold pyramid pose?"
+
+
 NEW = "Tree Pose\n\nHold tree pose for eleven slow breaths.\n"
 
 
@@ -89,21 +90,6 @@ def test_an_up_to_date_index_in_a_read_only_folder_still_serves(
     (fake_settings.corpus_dir / "tree.md").write_text(NEW)
     with pytest.raises(IndexWriteError, match=r"cannot write to the index folder .* \(Read-only file system\)"):
         build_index(fake_settings, FakeEmbedder)
-
-
-@pytest.mark.slow
-def test_an_index_path_that_is_a_file_and_an_unwritable_json_path_are_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], real_settings: Settings
-) -> None:
-    (tmp_path / "a-file").write_text("x")
-    assert main(["build", "--index", str(tmp_path / "a-file")]) == 1
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "is a file, not a folder; pass --index with a folder" in err
-    built = ["--corpus", str(real_settings.corpus_dir), "--index", str(real_settings.index_dir)]
-    answers = str(ROOT / "eval" / "answers-holdout.jsonl")
-    assert main(["eval", "--answers", answers, *built, "--json", str(tmp_path / "no" / "x.json")]) == 1
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "cannot write" in err and "pass --json a file you can write" in err
 
 
 def test_looping_and_unreadable_files_and_folders_are_skipped_with_a_reason(

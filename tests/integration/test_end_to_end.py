@@ -8,17 +8,13 @@ import socket
 import subprocess
 import sys
 
-import pytest
-
 from assistant.config import Settings
 from assistant.embed.torch_embedder import SentenceTransformerEmbedder
 from assistant.index.reader import Index
 from assistant.ingest.corpus import load_corpus
 from assistant.pipeline import Assistant
 
-from .conftest import CORPUS, QUESTIONS, ROOT
-
-pytestmark = pytest.mark.slow
+from ..conftest import CORPUS, QUESTIONS, ROOT
 
 
 def cli(*args: str, settings: Settings | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
