@@ -12,12 +12,9 @@ shutdown.
 from __future__ import annotations
 
 import logging
-import sys
 import time
-import traceback
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
 
 #: seconds in which one kind of record is written once
 WINDOW = 60.0
@@ -98,26 +95,3 @@ def flush(repeats: Repeats) -> None:
     said = repeats.left_out()
     if said:
         logging.getLogger("assistant").warning("left out of the log since the last line of their kind: %s", said)
-
-
-def one_line_errors() -> None:
-    """Gradio prints a whole traceback for a request it cannot even read (a malformed chat sent
-    to the API): two such requests grew the log by megabytes. Each becomes one line instead."""
-    import gradio.queueing
-    import gradio.route_utils
-    import gradio.routes
-
-    class OneLine:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(traceback, name)
-
-        @staticmethod
-        def print_exc(*_: object, **__: object) -> None:
-            kind, error = sys.exc_info()[:2]
-            first = str(error).splitlines()[0][:200] if error is not None and str(error) else ""
-            logging.getLogger("assistant.serve.ui").warning(
-                "request failed: %s%s", kind.__name__ if kind else "error", f": {first}" if first else ""
-            )
-
-    for module in (gradio.queueing, gradio.route_utils, gradio.routes):
-        module.traceback = OneLine()  # type: ignore[attr-defined]

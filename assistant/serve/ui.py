@@ -22,7 +22,8 @@ import gradio as gr
 from assistant.errors import AssistantError
 from assistant.pipeline import MAX_HISTORY, Assistant
 from assistant.records import Answer, Draft, Turn
-from assistant.serve import feedback, logs, render
+from assistant.serve import feedback, render
+from assistant.serve.chatbox import Chat
 from assistant.serve.gate import Gate
 from assistant.serve.library_page import LIBRARY_HTML
 from assistant.serve.page import CSS, JS
@@ -152,7 +153,7 @@ def build_app(assistant: Assistant, gate: Gate | None = None) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Chat"), gr.Row():
                 with gr.Column(scale=3):
-                    chat = gr.Chatbot(
+                    chat = Chat(
                         elem_id="chat",
                         label="Chat",
                         height=460,
@@ -259,7 +260,6 @@ def mount(server: Any, app: gr.Blocks, auth: tuple[str, str] | None) -> Any:
     """The chat at ``/`` of ``server`` (the ASGI app server.py builds), behind its guard: never a
     share link, and nothing of Gradio's that reaches out or stores files. ``auth``: the login,
     when the server listens beyond loopback."""
-    logs.one_line_errors()
     app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     app.state_session_capacity = SESSIONS
     return gr.mount_gradio_app(
