@@ -99,12 +99,9 @@ class Parts:
 
 async def streamed(parts: Parts, first: Draft | Answer | None, completion_id: str, created: int) -> AsyncIterator[str]:
     """Server-sent events: the role, the settled content piece by piece, the finish with citations."""
-    head = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": wire.MODEL}
 
-    def event(delta: dict[str, Any], **extra: Any) -> str:
-        finish = "stop" if extra else None
-        chunk = {**head, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
-        return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
+    def event(delta: dict[str, Any], **finish: Any) -> str:
+        return f"data: {json.dumps(wire.chunk(completion_id, created, delta, **finish), ensure_ascii=False)}\n\n"
 
     yield event({"role": "assistant", "content": ""})
     sent, part = "", first
@@ -126,7 +123,7 @@ async def streamed(parts: Parts, first: Draft | Answer | None, completion_id: st
     rest = content[len(sent) :] if content.startswith(sent) else f"\n\n({part.notice})\n\n{content}"
     for piece in wire.pieces(rest):
         yield event({"content": piece})
-    yield event({}, citations=wire.answer_json(part)["citations"], abstained=part.abstained)
+    yield event({}, **wire.sources(part))
     yield "data: [DONE]\n\n"
 
 

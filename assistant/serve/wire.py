@@ -9,7 +9,6 @@ it), and errors.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from assistant.records import Answer, Citation, Hit, Turn
@@ -87,8 +86,7 @@ def completion(answer: Answer, completion_id: str, created: int) -> dict[str, An
         "model": MODEL,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-        "citations": answer_json(answer)["citations"],
-        "abstained": answer.abstained,
+        **sources(answer),
     }
 
 
@@ -103,19 +101,17 @@ def pieces(text: str) -> list[str]:
     return [lead + found[0], *found[1:]] if found else ([lead] if lead else [])
 
 
-def chunks(answer: Answer, completion_id: str, created: int) -> Iterator[dict[str, Any]]:
-    """The same answer as ``chat.completion.chunk`` events: the role, the content a sentence or
-    line at a time, then the finish with the structured citations."""
+def chunk(completion_id: str, created: int, delta: dict[str, Any], **finish: Any) -> dict[str, Any]:
+    """One ``chat.completion.chunk`` event; with ``finish`` (:func:`sources`, or what a failed answer
+    has instead), the last: ``finish_reason`` stop and those fields beside it."""
+    choice = {"index": 0, "delta": delta, "finish_reason": "stop" if finish else None}
     head = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": MODEL}
-    yield {**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
-    for piece in pieces(content(answer)):
-        yield {**head, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
-    yield {
-        **head,
-        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-        "citations": answer_json(answer)["citations"],
-        "abstained": answer.abstained,
-    }
+    return {**head, "choices": [choice], **finish}
+
+
+def sources(answer: Answer) -> dict[str, Any]:
+    """What a completion carries beside its content: the structured citations, and whether it declined."""
+    return {"citations": answer_json(answer)["citations"], "abstained": answer.abstained}
 
 
 # -- errors ---------------------------------------------------------------------------------------
