@@ -33,11 +33,13 @@ def written(
         earlier,
         [(index.title(c.article), c.text) for c in passages],
     )
-    text = ""
+    text, done, so_far = "", "", ""
     try:
         for delta in model.stream(messages):
             text += delta
-            yield Draft(text, settled(text, len(passages)))
+            if (now := finished(text)) != done:  # verified once per finished sentence, not per delta
+                done, so_far = now, settle(now, len(passages))
+            yield Draft(text, so_far)
     except LLMError as error:
         yield replace(extractive, notice=f"{error}; showing the articles' own sentences instead")
         return
@@ -65,9 +67,18 @@ def settled(text: str, supplied: int) -> str:
     words has begun after them), once one of them cites one of the ``supplied`` passages; else ''.
     Verifying reads a sentence at a time and numbers citations by first use, so each settled text
     begins the next one and the final answer."""
+    return settle(finished(text), supplied)
+
+
+def finished(text: str) -> str:
+    """The finished sentences of a reply still coming, markers moved inside them ('' while fewer
+    than two sentences have words)."""
     text = llm.markers_inside(text)
     starts = [s for s, e in sentence_spans(text) if re.search(r"\w", _MARKER_SO_FAR.sub("", text[s:e]))]
-    if len(starts) < 2:
-        return ""
-    finished = llm.verify(text[: starts[-1]], supplied)
-    return finished.text if finished.cited else ""
+    return text[: starts[-1]] if len(starts) >= 2 else ""
+
+
+def settle(done: str, supplied: int) -> str:
+    """``done`` (from :func:`finished`) verified, once one of its sentences cites a passage; else ''."""
+    verified = llm.verify(done, supplied) if done else None
+    return verified.text if verified and verified.cited else ""
