@@ -15,9 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from operator import attrgetter
 
 import yaml
-from cachetools import LRUCache
+from cachetools import LRUCache, cachedmethod
 
 from assistant.errors import QuestionError
 from assistant.language.intent import ANSWERED_BY, Intent, understand
@@ -217,19 +218,13 @@ class QueryReader:
         reading = self.reading(text)
         return reading.named, reading.topic
 
+    @cachedmethod(attrgetter("_readings"), lock=attrgetter("_lock"))
     def reading(self, text: str) -> Reading:
         """``text`` read once (kept for the chat's next questions, which read it again as history)."""
-        with self._lock:
-            known = self._readings.get(text)
-        if known is not None:
-            return known
         spoken = self.lexicon.spoken(text)
         named, topic = self._topic(spoken)
         blanked = self.lexicon.blank(spoken)
-        reading = Reading(named, topic, blanked, understand(blanked), self.lexicon.unknown_names(spoken))
-        with self._lock:
-            self._readings[text] = reading
-        return reading
+        return Reading(named, topic, blanked, understand(blanked), self.lexicon.unknown_names(spoken))
 
     def _topic(self, spoken: Spoken) -> tuple[tuple[str, ...], str]:
         mentions = spoken.mentions

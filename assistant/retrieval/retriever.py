@@ -12,10 +12,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from typing import Protocol
 
 import numpy as np
-from cachetools import LRUCache
+from cachetools import LRUCache, cachedmethod
 
 from assistant.config import Retriever as Mode
 from assistant.index import dense
@@ -127,15 +128,13 @@ class Retriever:
 
     def _focus(self, poses: Sequence[str]) -> np.ndarray | None:
         """Passage ids about ``poses`` (and their variants), or None when there are none."""
-        family = frozenset(f for p in poses for f in self.index.lexicon.family(p))
-        with self._focus_lock:
-            if family in self._focus_cache:
-                return self._focus_cache[family]
+        return self._family_focus(frozenset(f for p in poses for f in self.index.lexicon.family(p)))
+
+    # questions can name any combination of poses: the least recent go
+    @cachedmethod(attrgetter("_focus_cache"), lock=attrgetter("_focus_lock"))
+    def _family_focus(self, family: frozenset[str]) -> np.ndarray | None:
         parts = [self.index.by_pose[p] for p in sorted(family) if p in self.index.by_pose]
-        focus = np.unique(np.concatenate(parts)) if parts else None
-        with self._focus_lock:  # questions can name any combination of poses: the least recent go
-            self._focus_cache[family] = focus
-        return focus
+        return np.unique(np.concatenate(parts)) if parts else None
 
     # -- searching -----------------------------------------------------------------------------
     def search(self, question: str, history: Sequence[Turn] = (), *, k: int = 10, mode: Mode = "hybrid") -> Retrieval:
