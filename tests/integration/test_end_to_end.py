@@ -167,20 +167,26 @@ def test_the_sentence_before_is_found_across_passages(real_settings: Settings) -
     assert index.previous(index.sentence(0)) is None
 
 
+def searches_of(assistant: Assistant) -> list[str]:
+    """The questions ``assistant``'s retriever searches for from now on, in order."""
+    searched: list[str] = []
+    search = assistant.loaded().retriever.search
+
+    def counting(question, history, **kwargs):  # type: ignore[no-untyped-def]
+        searched.append(question)
+        return search(question, history, **kwargs)
+
+    assistant.loaded().retriever.search = counting  # type: ignore[method-assign]
+    return searched
+
+
 def test_a_chat_sent_whole_with_each_request_has_each_earlier_question_answered_once(real_settings: Settings) -> None:
     """The HTTP API gets the chat's earlier questions as text with every request: each is
     answered once per index to learn what it was about, not again on every request."""
     assistant = Assistant(real_settings)
     fresh = Assistant(real_settings)
     chat = ["how do I do hero pose?", "what if my feet hurt?", "what about pyramid pose?", "how long do I hold it?"]
-    searched: list[str] = []
-    search = assistant.loaded().retriever.search
-
-    def counting(question, turns, **kwargs):  # type: ignore[no-untyped-def]
-        searched.append(question)
-        return search(question, turns, **kwargs)
-
-    assistant.loaded().retriever.search = counting  # type: ignore[method-assign]
+    searched = searches_of(assistant)
     for n in range(1, len(chat) + 1):  # as a chat over the API: the whole history each time
         searched.clear()
         answer = assistant.ask(chat[n - 1], chat[: n - 1])
@@ -197,14 +203,7 @@ def test_a_chat_that_sends_back_its_turns_has_no_earlier_question_read_again(rea
     turns = []
     for question in chat:
         turns.append(assistant.turn(assistant.ask(question, turns)))
-    searched: list[str] = []
-    search = assistant.loaded().retriever.search
-
-    def counting(question, history, **kwargs):  # type: ignore[no-untyped-def]
-        searched.append(question)
-        return search(question, history, **kwargs)
-
-    assistant.loaded().retriever.search = counting  # type: ignore[method-assign]
+    searched = searches_of(assistant)
     answer = assistant.ask("how long do I hold it?", turns)
     assert searched == ["how long do I hold it?"]
     assert answer.text == Assistant(real_settings).ask("how long do I hold it?", chat).text
