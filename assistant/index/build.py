@@ -21,14 +21,8 @@ from assistant.embed.embedding import Embedder
 from assistant.embed.model_files import model_signature
 from assistant.errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError
 from assistant.index import dense, passages, store, tagging
-from assistant.index.generation import (
-    CHUNKS_FILE,
-    SENTENCE_VECTORS_FILE,
-    VECTORS_FILE,
-    first_sentence_rows,
-    read_chunks,
-    write_generation,
-)
+from assistant.index.columns import first_sentence_rows
+from assistant.index.generation import SENTENCE_VECTORS_FILE, VECTORS_FILE, read_passages, write_generation
 from assistant.index.manifest import ArticleEntry, Manifest, ModelInfo, chunker_settings
 from assistant.ingest.corpus import CorpusLoad, load_corpus
 from assistant.language import roles
@@ -136,7 +130,7 @@ def _build(
     fingerprint = tuple(embedder.fingerprint())
     fit = manifest.check(settings, lexicon=lexicon.fingerprint, model=embedder) if manifest else None
     reuse = fit if not force and live is not None else None  # what this build may take from the live one
-    old_chunks = read_chunks(live / CHUNKS_FILE) if reuse and live else []
+    old_chunks = list(read_passages(live)) if reuse and live else []
     taught = passages.taught(articles, lexicon, manifest if reuse and reuse.poses else None)
     reusable = passages.unchanged(old_chunks, manifest, articles) if reuse and reuse.passages else {}
     if not (fit and fit.roles):  # another classifier: every sentence is tagged again

@@ -17,16 +17,13 @@ from assistant.errors import IndexCorruptError
 from assistant.index import dense, store
 from assistant.index.bm25 import LexicalIndex
 from assistant.index.generation import (
-    CHUNKS_FILE,
     DENSE_FILE,
     LEXICAL_DIR,
     POSES_FILE,
     SENTENCE_LEXICAL_DIR,
-    SENTENCE_ROLES_FILE,
     SENTENCE_VECTORS_FILE,
     VECTORS_FILE,
-    first_sentence_rows,
-    read_chunks,
+    read_passages,
 )
 from assistant.index.manifest import Manifest
 from assistant.language.poses import Lexicon
@@ -74,18 +71,19 @@ class Index:
         self.generation = generation
         self.manifest = manifest
         try:
-            self.chunks = read_chunks(generation / CHUNKS_FILE)
+            #: the passages, as records made on demand from memory-mapped columns
+            self.chunks = read_passages(generation)
             self.vectors = private_map(generation / VECTORS_FILE)
             self.dense = dense.load(generation / DENSE_FILE, dict(manifest.dense))
             self.lexical = LexicalIndex.load(generation / LEXICAL_DIR, len(self.chunks))
             #: sentence level: vectors, FAISS and BM25 over every passage's sentences, in passage order
-            self.first_sentence = first_sentence_rows(self.chunks)
+            self.first_sentence = self.chunks.first_sentence
             self.owner = np.repeat(np.arange(len(self.chunks)), np.diff(self.first_sentence))
             self.sentence_vectors = private_map(generation / SENTENCE_VECTORS_FILE)
             #: the sizes of the files those copies came from, to notice them changed underneath
             self._copied = {name: _size(generation / name) for name in MAPPED}
             #: per sentence row, its roles as bits (bit i = roles.ROLES[i])
-            self.role_mask = np.load(generation / SENTENCE_ROLES_FILE)
+            self.role_mask = self.chunks.role_bits
             self.sentence_lexical = LexicalIndex.load(generation / SENTENCE_LEXICAL_DIR, len(self.owner))
             self.lexicon = Lexicon.from_dicts(json.loads((generation / POSES_FILE).read_text(encoding="utf-8")))
             self.articles = manifest.articles
@@ -124,11 +122,7 @@ class Index:
     @cached_property
     def by_pose(self) -> dict[str, np.ndarray]:
         """Passage ids for each pose a passage is about."""
-        table: dict[str, list[int]] = {}
-        for i, chunk in enumerate(self.chunks):
-            for pose in chunk.poses:
-                table.setdefault(pose, []).append(i)
-        return {p: np.asarray(ids, dtype=np.int64) for p, ids in table.items()}
+        return self.chunks.pose_rows()
 
     def sentence_rows(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The sentence rows of passages ``ids`` (in order), and where each passage's rows begin."""
@@ -161,10 +155,7 @@ class Index:
     @cached_property
     def by_article(self) -> dict[str, list[int]]:
         """Passage ids of each article, in order."""
-        table: dict[str, list[int]] = {}
-        for i, chunk in enumerate(self.chunks):
-            table.setdefault(chunk.article, []).append(i)
-        return table
+        return self.chunks.article_rows()
 
     def article_sentences(self, article: str) -> list[Sentence]:
         """Every sentence of one article, in order."""
@@ -181,7 +172,7 @@ class Index:
     def previous(self, sentence: Sentence) -> Sentence | None:
         """The sentence before ``sentence`` in its article, or None for its first."""
         at = int(self.first_sentence[sentence.chunk_id]) + sentence.chunk.sentences.index(sentence.span)
-        if at == 0 or self.chunks[int(self.owner[at - 1])].article != sentence.chunk.article:
+        if at == 0 or self.chunks.article[int(self.owner[at - 1])] != self.chunks.article[sentence.chunk_id]:
             return None
         return self.sentence(at - 1)
 

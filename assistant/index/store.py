@@ -24,7 +24,7 @@ import filelock
 
 from assistant.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError, IndexWriteError
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 POINTER = "CURRENT"
 LOCK = ".lock"
 #: private copies of the vector files a running chat maps (unlinked as soon as mapped)

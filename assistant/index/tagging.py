@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from assistant.embed.embedding import Embedder
-from assistant.index.generation import ROLES_FILE, first_sentence_rows
+from assistant.index.columns import first_sentence_rows
+from assistant.index.generation import ROLES_FILE
 from assistant.language import roles
 from assistant.records import Chunk
 

@@ -238,16 +238,11 @@ class Retriever:
         out = np.zeros(len(rows))
         if vector is None or not len(rows):
             return out
-        articles = [c.article for c in index.chunks]
+        article = index.chunks.article
         last = len(index.owner) - 1
         for step in (-1, 1):
             other = np.clip(rows + step, 0, last)
-            same = np.array(
-                [
-                    o != r and articles[int(index.owner[o])] == articles[int(index.owner[r])]
-                    for r, o in zip(rows, other, strict=True)
-                ]
-            )
+            same = (other != rows) & (article[index.owner[other]] == article[index.owner[rows]])
             cos = np.asarray(index.sentence_vectors[other] @ vector)
             out = np.maximum(out, np.where(same, cos, 0.0))
         return out

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.config import Settings, load_settings
@@ -174,14 +175,14 @@ def test_an_index_from_another_model_or_with_mismatched_records_is_refused(two_c
         Index.open(settings)
     rewrite_manifest(generation, lambda m: m["model"].update(name=settings.model))
 
-    chunks = generation / "chunks.jsonl"
-    chunks.write_text("".join(chunks.read_text().splitlines(keepends=True)[:-1]))  # one record short
+    tokens = generation / "passages" / "tokens.npy"
+    np.save(tokens, np.load(tokens)[:-1])  # one passage short
 
-    def accept_file(m):  # type: ignore[no-untyped-def]  # as if the records were written that way
-        m["files"]["chunks.jsonl"] = {"sha256": store.sha256_file(chunks), "bytes": chunks.stat().st_size}
+    def accept_file(m):  # type: ignore[no-untyped-def]  # as if the columns were written that way
+        m["files"]["passages/tokens.npy"] = {"sha256": store.sha256_file(tokens), "bytes": tokens.stat().st_size}
 
     rewrite_manifest(generation, accept_file)
-    with pytest.raises(IndexCorruptError, match="do not match"):
+    with pytest.raises(IndexCorruptError, match="cannot be read"):
         Index.open(settings)
 
 

@@ -1,6 +1,5 @@
 """The build around the model, with the fake embedder: incremental, atomic, reported."""
 
-import json
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -132,14 +131,17 @@ def test_empty_corpus_is_a_clear_error(tmp_path: Path, fake_settings: Settings) 
 
 
 def test_chunk_records_point_at_exact_article_text(fake_settings: Settings) -> None:
+    from assistant.index.generation import read_passages
     from assistant.ingest.corpus import load_corpus
 
     build(fake_settings, FakeEmbedder())
     generation, _ = store.open_generation(fake_settings.index_dir)
     bodies = {a.id: a.body for a in load_corpus(fake_settings.corpus_dir).articles}
-    for line in (generation / "chunks.jsonl").read_text().splitlines():
-        r = json.loads(line)
-        assert bodies[r["article"]][r["start"] : r["end"]] == r["text"]
+    passages = read_passages(generation)
+    assert len(passages) > 10
+    for chunk in passages:
+        assert bodies[chunk.article][chunk.start : chunk.end] == chunk.text
+        assert all(chunk.start <= s < e <= chunk.end for s, e in chunk.sentences)
 
 
 def test_an_article_teaches_the_poses_its_body_names_most() -> None:
