@@ -133,15 +133,15 @@ class Assistant:
         threading.Thread(target=self.reload, name="index-reload", daemon=True).start()
 
     def _notice_changed_files(self, loaded: Loaded) -> None:
-        """Log once when the files of the loaded index change underneath it (the chat keeps
-        answering from its private copies, see index.private_map)."""
+        """Log once when the files of the loaded index are replaced or removed underneath it (it
+        keeps answering from the files it mapped, which stay readable while it has them open)."""
         changed = loaded.index.changed_files()
         if changed and not self._warned:
             self._warned = True
             log.warning(
-                "index files %s changed under the running chat; still answering from the copy loaded "
-                "at start; run 'yoga-assistant build' to rebuild them",
-                ", ".join(changed),
+                "index files %s changed under the running chat; still answering from the ones it "
+                "opened; run 'yoga-assistant build' to rebuild them",
+                ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else ""),
             )
 
     def _newer(self, loaded: Loaded) -> bool:

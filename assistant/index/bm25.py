@@ -11,8 +11,8 @@ import numpy as np
 
 from assistant.language.text import tokenize
 
-#: BM25 postings are read into memory: memory-mapped, each first touch of a page costs a fault
-MMAP = False
+#: BM25 postings are memory-mapped: one copy in the page cache for every process serving them
+MMAP = True
 
 
 class LexicalIndex:

@@ -60,7 +60,8 @@ def save(index: faiss.Index, path: Path) -> None:
 
 
 def load(path: Path, params: dict[str, Any]) -> faiss.Index:
-    index = faiss.read_index(str(path))
+    """The index in ``path``, its vectors memory-mapped (shared by every process serving it)."""
+    index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
     configure(index, params)
     return index
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
@@ -29,59 +26,40 @@ from assistant.index.manifest import Manifest
 from assistant.language.poses import Lexicon
 from assistant.records import Pose, Sentence
 
-#: the vector files a loaded index maps private copies of (see private_map)
-MAPPED = (VECTORS_FILE, SENTENCE_VECTORS_FILE)
-
-
-def _size(path: Path) -> int:
+def _signature(path: Path) -> tuple[int, int, int]:
+    """What changes when a file is replaced or rewritten: its inode, size and modification time."""
     try:
-        return path.stat().st_size
+        st = path.stat()
     except OSError:
-        return -1
+        return (-1, -1, -1)
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def private_map(path: Path) -> np.ndarray:
-    """An ``.npy`` array memory-mapped from a private copy of ``path``.
-
-    A mapped file that someone truncates or overwrites kills the process on its next read
-    (SIGBUS); no build rewrites a generation in place, but a person or a sync tool might. So
-    the file is copied beside the generations and the copy mapped and unlinked at once: it is
-    this process's alone, stays out of the memory figures like any mapped file, and goes when
-    the process does. Where no copy can be written (a read-only index, a full disk), the array
-    is read into memory instead. Plain ndarray views avoid numpy.memmap's per-slice overhead.
-    """
-    try:
-        fd, name = tempfile.mkstemp(prefix=store.SERVING_PREFIX, dir=path.parent.parent)
-    except OSError:
-        return np.load(path)
-    try:
-        with os.fdopen(fd, "wb") as copy, path.open("rb") as original:
-            shutil.copyfileobj(original, copy, 1 << 20)
-        return np.load(name, mmap_mode="r").view(np.ndarray)
-    except OSError:  # no room for the copy, or a build cleaning up took it away: read the original
-        return np.load(path)
-    finally:
-        Path(name).unlink(missing_ok=True)
+def mapped(path: Path) -> np.ndarray:
+    """The ``.npy`` array in ``path``, memory-mapped read-only: its pages are the kernel's page
+    cache, shared by every process serving the generation (a plain ndarray view: numpy.memmap's
+    per-slice overhead is not needed)."""
+    return np.load(path, mmap_mode="r").view(np.ndarray)
 
 
 class Index:
     """Everything retrieval needs, read from one generation of ``index/``."""
 
-    def __init__(self, generation: Path, manifest: Manifest) -> None:
+    def __init__(self, generation: Path, manifest: Manifest, files: Iterable[str]) -> None:
         self.generation = generation
         self.manifest = manifest
         try:
             #: the passages, as records made on demand from memory-mapped columns
             self.chunks = read_passages(generation)
-            self.vectors = private_map(generation / VECTORS_FILE)
+            self.vectors = mapped(generation / VECTORS_FILE)
             self.dense = dense.load(generation / DENSE_FILE, dict(manifest.dense))
             self.lexical = LexicalIndex.load(generation / LEXICAL_DIR, len(self.chunks))
             #: sentence level: vectors, FAISS and BM25 over every passage's sentences, in passage order
             self.first_sentence = self.chunks.first_sentence
             self.owner = np.repeat(np.arange(len(self.chunks)), np.diff(self.first_sentence))
-            self.sentence_vectors = private_map(generation / SENTENCE_VECTORS_FILE)
-            #: the sizes of the files those copies came from, to notice them changed underneath
-            self._copied = {name: _size(generation / name) for name in MAPPED}
+            self.sentence_vectors = mapped(generation / SENTENCE_VECTORS_FILE)
+            #: each file of the generation as it was when mapped, to notice one changed underneath
+            self._files = {name: _signature(generation / name) for name in files}
             #: per sentence row, its roles as bits (bit i = roles.ROLES[i])
             self.role_mask = self.chunks.role_bits
             self.sentence_lexical = LexicalIndex.load(generation / SENTENCE_LEXICAL_DIR, len(self.owner))
@@ -107,11 +85,11 @@ class Index:
         generation, raw = store.open_generation(settings.index_dir, check=check)
         manifest = Manifest.from_dict(raw, generation)
         manifest.require(settings)
-        return cls(generation, manifest)
+        return cls(generation, manifest, raw["files"])
 
     def changed_files(self) -> list[str]:
-        """The mapped vector files whose size is not what it was when they were copied."""
-        return [name for name, size in self._copied.items() if _size(self.generation / name) != size]
+        """The files of the generation that were replaced, removed or rewritten since it was opened."""
+        return [name for name, was in self._files.items() if _signature(self.generation / name) != was]
 
     @cached_property
     def covered(self) -> tuple[Pose, ...]:

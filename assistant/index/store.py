@@ -4,7 +4,10 @@
 names the live one. A build writes a new generation beside the live one, fsyncs it, and
 then replaces ``CURRENT`` with one atomic rename, so a crash at any moment leaves
 either the old or the new index loadable, never a mix. Every file's SHA-256 is in the
-generation's ``manifest.json`` and is checked before the index is used.
+generation's ``manifest.json`` and is checked before the index is used. Hashing gigabytes at
+every start would cost seconds, so ``checked.json`` remembers each file's size, modification
+time and inode when its hash last matched: a file still in that state is not read again
+(any write changes it), as git trusts its index for files whose stat data is unchanged.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import os
 import shutil
 import signal
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,9 +31,14 @@ from assistant.errors import IndexCorruptError, IndexLockedError, IndexMismatchE
 FORMAT_VERSION = 4
 POINTER = "CURRENT"
 LOCK = ".lock"
-#: private copies of the vector files a running chat maps (unlinked as soon as mapped)
+#: private copies of vector files that chats before format 4 mapped (left only by a crash)
 SERVING_PREFIX = ".serving-"
 MANIFEST = "manifest.json"
+#: which files' checksums were verified, and in what state (size, modification time, inode)
+CHECKED = "checked.json"
+#: a file modified this close to when it was checked may have changed within one tick of the
+#: file system's clock after it was read (as git's "racy" files): it is checked again
+RACY_NS = 2_000_000_000
 KEEP_GENERATIONS = 2  # the live one and the one before, for readers still using it
 BUILD_HINT = "run 'yoga-assistant build'"
 #: environment variable naming a crash point (tests only; see crash_point)
@@ -91,12 +100,15 @@ def crash_point(name: str) -> None:
 
 def commit(index_dir: Path, staging: Path, manifest: dict[str, Any]) -> Path:
     """Checksum, fsync and publish ``staging`` as the live generation; returns its folder."""
-    files = {}
+    files, states = {}, {}
+    hashed_at = time.time_ns()
     for path in sorted(p for p in staging.rglob("*") if p.is_file()):
         rel = path.relative_to(staging).as_posix()
-        files[rel] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+        states[rel] = _state(path)
+        files[rel] = {"sha256": sha256_file(path), "bytes": states[rel][0]}
     manifest = {**manifest, "format_version": FORMAT_VERSION, "files": files}
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+    _write_checked(staging, states, hashed_at)
     _fsync_tree(staging)
     crash_point("staged")
     name = f"gen-{_number(index_dir) + 1:06d}-{uuid.uuid4().hex[:6]}"
@@ -198,14 +210,50 @@ def read_manifest(generation: Path) -> dict[str, Any]:
     return manifest
 
 
+def _state(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _read_checked(generation: Path) -> tuple[int, dict[str, list[int]]]:
+    """When the files were last checked, and the state each was in (nothing when unreadable)."""
+    try:
+        raw = json.loads((generation / CHECKED).read_text(encoding="utf-8"))
+        return int(raw["at"]), {str(k): [int(x) for x in v] for k, v in raw["files"].items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return 0, {}
+
+
+def _write_checked(generation: Path, states: dict[str, list[int]], at: int) -> None:
+    """Remember ``states`` as checked at ``at`` (best effort: a read-only index is checked in full)."""
+    tmp = generation / f".{CHECKED}.{os.getpid()}.tmp"
+    try:
+        tmp.write_text(json.dumps({"at": at, "files": states}), encoding="utf-8")
+        os.replace(tmp, generation / CHECKED)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
 def verify(generation: Path, manifest: dict[str, Any]) -> None:
-    """Every file the manifest lists exists with its size and SHA-256; no checks skipped."""
+    """Every file the manifest lists exists with its size and SHA-256. A file's hash is not
+    computed again while its state is the one recorded when it last matched (see the module)."""
+    at, checked = _read_checked(generation)
+    now = time.time_ns()
+    states, hashed = {}, False
     for rel, meta in manifest["files"].items():
         path = generation / rel
         if not path.is_file():
             raise IndexCorruptError(f"index file {rel} is missing; {BUILD_HINT}")
-        if path.stat().st_size != meta.get("bytes") or sha256_file(path) != meta.get("sha256"):
+        state = _state(path)
+        if state[0] != meta.get("bytes"):
             raise IndexCorruptError(f"index file {rel} is damaged (checksum mismatch); {BUILD_HINT}")
+        if checked.get(rel) != state or state[1] > at - RACY_NS:
+            if sha256_file(path) != meta.get("sha256"):
+                raise IndexCorruptError(f"index file {rel} is damaged (checksum mismatch); {BUILD_HINT}")
+            hashed = True
+        states[rel] = state
+    if hashed:
+        _write_checked(generation, states, now)
 
 
 def open_generation(index_dir: Path, *, check: bool = True) -> tuple[Path, dict[str, Any]]:

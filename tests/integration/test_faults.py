@@ -126,7 +126,7 @@ def test_damaged_index_files_are_detected_before_use(two_corpora, tmp_path: Path
     settings = load_settings(env={}, corpus_dir=new_corpus, index_dir=index)
     generation = store.current_generation(index)
     assert generation is not None
-    files = [p for p in generation.rglob("*") if p.is_file() and p.name != store.MANIFEST]
+    files = [p for p in generation.rglob("*") if p.is_file() and p.name not in (store.MANIFEST, store.CHECKED)]
     assert len(files) >= 8
     for path in files:
         original = path.read_bytes()
@@ -141,6 +141,8 @@ def test_damaged_index_files_are_detected_before_use(two_corpora, tmp_path: Path
                 Index.open(settings)
             path.write_bytes(original)
     Index.open(settings)  # whole again
+    (generation / store.CHECKED).write_text("{damaged")  # only a record of checks: all are made again
+    Index.open(settings)
     cli = run([sys.executable, "-m", "assistant", "ask", "hero?", "--corpus", str(new_corpus), "--index", str(index)])
     assert cli.returncode == 0
     flip(generation / "vectors.npy")

@@ -4,6 +4,7 @@ exposes, and that nothing leaves the machine."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -238,17 +239,19 @@ def test_listening_beyond_loopback_needs_a_login(tmp_path: Path, real_settings) 
     assert key not in (tmp_path / "app.log").read_text()
 
 
-def test_vector_files_damaged_under_the_running_chat_do_not_kill_it(tmp_path: Path, real_settings) -> None:  # type: ignore[no-untyped-def]
-    """Truncating or overwriting the live index's vector files used to kill the server (SIGBUS) on
-    its next question: it now answers from its own copy, and says once what happened."""
+def test_index_files_replaced_under_the_running_chat_do_not_disturb_it(tmp_path: Path, real_settings) -> None:  # type: ignore[no-untyped-def]
+    """The chat maps the files of its generation; one replaced or deleted underneath it (as a
+    sync tool or a person might) stays readable to it until it lets go: it keeps answering the
+    same, and says once what happened."""
     shutil.copytree(real_settings.index_dir, tmp_path / "index")
     proc, url = start_app(tmp_path)
     try:
         before = ask(url, "how long do I hold pyramid pose?")
         live = tmp_path / "index" / (tmp_path / "index" / "CURRENT").read_text().strip()
-        with (live / "vectors.npy").open("r+b") as f:
-            f.truncate(0)
-        (live / "sentence-vectors.npy").write_bytes(b"overwritten")
+        (tmp_path / "junk").write_bytes(b"overwritten")
+        os.replace(tmp_path / "junk", live / "vectors.npy")
+        (live / "sentence-vectors.npy").unlink()
+        (live / "passages" / "text.bin").rename(live / "passages" / "moved.bin")
         log = tmp_path / "app.log"
         for n in range(1000):  # a bound in answers: the chat looks at its files at most once a second
             assert ask(url, "how long do I hold pyramid pose?" if n % 2 else "what if my feet hurt in Hero?")
@@ -256,7 +259,6 @@ def test_vector_files_damaged_under_the_running_chat_do_not_kill_it(tmp_path: Pa
                 break
         assert ask(url, "how long do I hold pyramid pose?") == before and proc.poll() is None
         assert log.read_text().count("changed under the running chat") == 1
-        assert not [p for p in (tmp_path / "index").iterdir() if p.name.startswith(".serving-")]
     finally:
         stop_app(proc)
 

@@ -1,5 +1,6 @@
 import json
 import multiprocessing
+import os
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,66 @@ def test_changed_bytes_and_missing_files_are_detected(tmp_path: Path) -> None:
     (generation / "data.txt").unlink()
     with pytest.raises(IndexCorruptError, match="missing"):
         store.open_generation(tmp_path)
+
+
+def age(generation: Path, seconds: float) -> None:
+    """Make every file of ``generation`` look written ``seconds`` ago."""
+    for path in generation.rglob("*"):
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - int(seconds * 1e9)))
+
+
+def count_hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    hashed: list[str] = []
+    real = store.sha256_file
+
+    def counting(path: Path) -> str:
+        hashed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(store, "sha256_file", counting)
+    return hashed
+
+
+def test_a_file_checked_before_and_unchanged_since_is_not_hashed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generation = publish(tmp_path, "payload")
+    age(generation, 60)  # written long before it is checked: not within a clock tick of the check
+    hashed = count_hashes(monkeypatch)
+    store.open_generation(tmp_path)
+    assert hashed == ["data.txt"]  # moved in time since the build recorded it: hashed once more
+    store.open_generation(tmp_path)
+    assert hashed == ["data.txt"]  # and trusted from then on
+    (generation / "data.txt").write_text("paylo4d")  # the same size, written in place
+    with pytest.raises(IndexCorruptError, match="checksum"):
+        store.open_generation(tmp_path)
+
+
+def test_a_file_changed_within_a_clock_tick_of_its_check_is_still_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generation = publish(tmp_path, "payload")
+    store.open_generation(tmp_path)  # checked right after it was written
+    path = generation / "data.txt"
+    state = path.stat()
+    path.write_text("paylo4d")
+    os.utime(path, ns=(state.st_atime_ns, state.st_mtime_ns))  # as if in the same tick: same stat data
+    with pytest.raises(IndexCorruptError, match="checksum"):
+        store.open_generation(tmp_path)
+
+
+def test_an_unwritable_record_of_checks_means_checking_every_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generation = publish(tmp_path, "payload")
+    age(generation, 60)
+    (generation / store.CHECKED).unlink()
+    monkeypatch.setattr(store, "_write_checked", lambda *a: None)  # a read-only index
+    hashed = count_hashes(monkeypatch)
+    store.open_generation(tmp_path)
+    store.open_generation(tmp_path)
+    assert hashed == ["data.txt", "data.txt"]
 
 
 def test_damaged_manifest_and_pointer(tmp_path: Path) -> None:

@@ -121,20 +121,3 @@ def test_looping_and_unreadable_files_and_folders_are_skipped_with_a_reason(
     assert reasons["private/"] == "folder cannot be read (Permission denied); fix its permissions"
     report = build_index(fake_settings, FakeEmbedder)  # the rest builds
     assert report.articles == 5 and len(report.skipped) == 4
-
-
-def test_the_chat_reads_its_vectors_into_memory_when_no_private_copy_fits(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import shutil
-
-    from assistant.index.reader import private_map
-
-    generation = tmp_path / "index" / "gen-000001-abc"
-    generation.mkdir(parents=True)
-    vectors = np.arange(12, dtype=np.float32).reshape(3, 4)
-    np.save(generation / "vectors.npy", vectors)
-    assert np.array_equal(private_map(generation / "vectors.npy"), vectors)  # the mapped copy
-    monkeypatch.setattr(shutil, "copyfileobj", full_disk)
-    assert np.array_equal(private_map(generation / "vectors.npy"), vectors)  # read instead
-    assert not leftovers(tmp_path / "index")
