@@ -26,6 +26,7 @@ from assistant.index.manifest import Manifest
 from assistant.language.poses import Lexicon
 from assistant.records import Pose, Sentence
 
+
 def _signature(path: Path) -> tuple[int, int, int]:
     """What changes when a file is replaced or rewritten: its inode, size and modification time."""
     try:
