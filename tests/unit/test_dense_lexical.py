@@ -37,9 +37,9 @@ def test_search_can_be_limited_to_some_passages() -> None:
     assert set(ids.tolist()) <= set(among.tolist()) and ids[0] == 17
 
 
-def test_large_corpora_get_an_inverted_file_with_good_recall() -> None:
+def test_large_corpora_get_a_compressed_inverted_file_with_good_recall(tmp_path) -> None:  # type: ignore[no-untyped-def]
     params = dense.choose_params(60_000)
-    assert params["type"] == "ivf-flat-ip" and params["nprobe"] >= 64
+    assert params["type"] == "ivf-sq8-ip" and params["nprobe"] >= 64
     rng = np.random.default_rng(3)
     centres = unit(300, seed=4)
     v = centres[rng.integers(0, 300, 60_000)] + 0.05 * rng.standard_normal((60_000, 32)).astype(np.float32)
@@ -53,6 +53,14 @@ def test_large_corpora_get_an_inverted_file_with_good_recall() -> None:
         ]
     )
     assert recall >= 0.9
+    dense.save(index, tmp_path / "dense.faiss")  # codes a quarter of the float vectors' size
+    assert (tmp_path / "dense.faiss").stat().st_size < 0.3 * v.nbytes + 2_000_000
+    mapped = dense.load(tmp_path / "dense.faiss", params)
+    for q in queries[:5]:
+        assert np.array_equal(dense.search(mapped, q, 10)[0], dense.search(index, q, 10)[0])
+    among = np.sort(rng.choice(60_000, 500, replace=False))
+    ids, _ = dense.search(mapped, v[among[7]], 5, among)
+    assert set(ids.tolist()) <= set(among.tolist()) and ids[0] == among[7]
 
 
 words = st.sampled_from("hero pose knee feet pain block towel hold breath pyramid hamstring blanket".split())
