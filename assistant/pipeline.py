@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from assistant.answer import llm, suggestions
@@ -102,10 +103,7 @@ class Assistant:
             embedder = make_embedder(self.settings.model, precision, self.settings.models_dir)
         index.manifest.require(self.settings, model=embedder)
         self._embedder = embedder
-        topics = {
-            p.id: suggestions.available(index.chunks[int(i)] for i in index.by_pose.get(p.id, ()))
-            for p in index.covered
-        }
+        topics = {p.id: suggestions.available(partial(index.uses_any, p.id)) for p in index.covered}
         generation = None if index is self._fixed_index else index.generation
         return Loaded(generation, Retriever(index, embedder), topics)
 

@@ -6,12 +6,12 @@ and no question of the chat already asked about it (the same kind of question, o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 from assistant.language.intent import understand
 from assistant.language.text import tokenize
 from assistant.language.vocabulary import PROP_WORDS
-from assistant.records import Chunk, Pose
+from assistant.records import Pose
 
 #: (question template, words that show a passage covers the topic)
 TOPICS: tuple[tuple[str, str], ...] = (
@@ -35,10 +35,10 @@ def topic_words(index: int) -> set[str]:
     return set(tokenize(keys)) | (set(tokenize(template.replace("{pose}", ""))) - _PLAIN)
 
 
-def available(pose_chunks: Iterable[Chunk]) -> list[int]:
-    """Indices of TOPICS that the passages about a pose cover."""
-    found = {w for c in pose_chunks for w in tokenize(c.text)}
-    return [i for i in range(len(TOPICS)) if set(tokenize(TOPICS[i][1])) & found]
+def available(uses_any: Callable[[list[str]], bool]) -> list[int]:
+    """Indices of TOPICS that the passages about a pose cover; ``uses_any(tokens)``: whether one
+    of those passages has one of these tokens (:func:`tokenize`'s)."""
+    return [i for i in range(len(TOPICS)) if uses_any(tokenize(TOPICS[i][1]))]
 
 
 def _kind(question: str) -> tuple[str, str]:

@@ -57,6 +57,13 @@ class LexicalIndex:
             total += sum(w * self._bm25.nonoccurrence_array[t] for t, w in weights.items())
         return total
 
+    def containing(self, tokens: Sequence[str]) -> np.ndarray:
+        """The passages that use any of ``tokens`` (already tokenized), in ascending order."""
+        matrix = self._bm25.scores
+        indptr, indices = matrix["indptr"], matrix["indices"]
+        ids = [indices[indptr[t] : indptr[t + 1]] for t in set(self._bm25.get_tokens_ids(list(tokens)))]
+        return np.unique(np.concatenate(ids)) if ids else np.zeros(0, dtype=np.int64)
+
     @classmethod
     def from_tokens(cls, tokenized: Sequence[Sequence[str]]) -> LexicalIndex:
         """An index over texts already tokenized with :func:`tokenize` (for synthetic benchmarks)."""

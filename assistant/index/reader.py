@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -102,6 +102,11 @@ class Index:
     def by_pose(self) -> dict[str, np.ndarray]:
         """Passage ids for each pose a passage is about."""
         return self.chunks.pose_rows()
+
+    def uses_any(self, pose_id: str, tokens: Sequence[str]) -> bool:
+        """Whether a passage about ``pose_id`` has one of ``tokens`` (tokenized as BM25's)."""
+        about = self.by_pose.get(pose_id)
+        return about is not None and bool(np.isin(self.lexical.containing(tokens), about).any())
 
     def sentence_rows(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The sentence rows of passages ``ids`` (in order), and where each passage's rows begin."""

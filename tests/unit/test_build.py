@@ -180,3 +180,19 @@ def test_a_running_assistant_switches_to_a_new_build_and_keeps_a_broken_one_out(
         assert not assistant.reload()
     assert "not switching to the new index" in caplog.text
     assert "eleven slow breaths" in assistant.ask(question).text  # still the last good build
+
+
+def test_the_topics_a_pose_covers_come_from_the_postings_as_from_the_text(fake_settings: Settings) -> None:
+    from assistant.answer.suggestions import TOPICS
+    from assistant.language.text import tokenize
+
+    build(fake_settings, FakeEmbedder())
+    index = Index.open(fake_settings)
+    checked = 0
+    for pose in index.covered:
+        words = [set(tokenize(c.text)) for c in index.chunks if pose.id in c.poses]
+        for _, keys in TOPICS:
+            tokens = tokenize(keys)
+            assert index.uses_any(pose.id, tokens) == any(set(tokens) & w for w in words)
+            checked += index.uses_any(pose.id, tokens)
+    assert checked >= 3 and not index.uses_any("no-such-pose", tokenize("hold"))
