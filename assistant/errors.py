@@ -35,6 +35,14 @@ class IndexMismatchError(AssistantError):
     """The index was built with other settings (model, chunker, format) than asked for."""
 
 
+class IndexFormatError(IndexMismatchError):
+    """The index was written by another version of this program, in a format this one does not read."""
+
+    def __init__(self, message: str, found: object) -> None:
+        super().__init__(message)
+        self.found = found
+
+
 class IndexCorruptError(AssistantError):
     """An index file is missing, truncated or altered."""
 

@@ -20,6 +20,7 @@ import argparse
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 from common import CACHE, ROOT, emit, peak_rss_mb, percentile
@@ -109,7 +110,7 @@ def prepare(size: int) -> None:
     store.commit(index_dir, staging, manifest.dump())
 
 
-def measure(size: int, queries: int) -> dict[str, float]:
+def measure(size: int, queries: int, *, recall: bool = True) -> dict[str, float]:
     import time
 
     import faiss
@@ -139,7 +140,7 @@ def measure(size: int, queries: int) -> dict[str, float]:
         "load_s": load_s,
         "peak_rss_mb": peak_rss_mb(),
     }  # before the exact-search copy made below for the recall figure
-    if index.manifest.dense["type"] != "flat-ip":
+    if recall and index.manifest.dense["type"] != "flat-ip":
         exact = faiss.IndexFlatIP(index.manifest.model.dim)
         exact.add(np.ascontiguousarray(index.vectors, dtype=np.float32))
         recalls = []
@@ -152,15 +153,67 @@ def measure(size: int, queries: int) -> dict[str, float]:
     return result
 
 
+def smaps_mb(pid: int | str = "self") -> dict[str, float]:
+    """A process's resident memory (rss), its proportional share of pages shared with other
+    processes (pss) and the pages only it has (private), from /proc/PID/smaps_rollup."""
+    kb = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text(encoding="ascii").splitlines()[1:]:
+        name, value = line.split(":", 1)
+        kb[name] = int(value.split()[0])
+    return {
+        "rss": kb["Rss"] / 1024,
+        "pss": kb["Pss"] / 1024,
+        "private": (kb["Private_Clean"] + kb["Private_Dirty"]) / 1024,
+    }
+
+
+def serve(size: int, queries: int) -> None:
+    """Load the index and answer the questions as a chat process would, print its memory, and
+    stay up (holding the index) until stdin closes."""
+    measure(size, queries, recall=False)
+    print(json.dumps(smaps_mb()), flush=True)
+    sys.stdin.read()
+
+
+def two_processes(size: int, queries: int) -> dict[str, float]:
+    """The memory of two processes serving the same index: the second maps the pages the first
+    has already brought in, so it should add little beyond its own Python and model."""
+    me = [sys.executable, __file__, "--size", str(size), "--queries", str(queries), "--serve"]
+    procs, alone = [], {}
+    try:
+        for n in range(2):
+            proc = subprocess.Popen(me, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            procs.append(proc)
+            line = next((x for x in proc.stdout or () if x.startswith("{")), "")  # past any warnings
+            if not line:
+                sys.exit(f"bench query: serving process {n + 1} at {size} passages failed")
+            if n == 0:
+                alone = json.loads(line)
+        both = [smaps_mb(p.pid) for p in procs]
+    finally:
+        for proc in procs:
+            proc.communicate("")
+    return {
+        "one_pss_mb": alone["pss"],
+        "two_pss_mb": both[0]["pss"] + both[1]["pss"],
+        "second_adds_mb": both[0]["pss"] + both[1]["pss"] - alone["pss"],
+        "second_private_mb": both[1]["private"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--size", type=int)
     parser.add_argument("--prepare", action="store_true")
     parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--serve", action="store_true", help="serve and hold the index until stdin closes")
     args = parser.parse_args()
     if args.size and args.prepare:
         prepare(args.size)
+        return
+    if args.size and args.serve:
+        serve(args.size, args.queries)
         return
     if args.size:
         print(json.dumps(measure(args.size, args.queries)))
@@ -185,6 +238,9 @@ def main() -> None:
         out[f"index_load_s_{key}"] = r["load_s"]
         if "ann_recall10" in r:
             out[f"ann_recall10_{key}"] = r["ann_recall10"]
+    largest, size = list(sizes.items())[-1]
+    for name, value in two_processes(size, queries).items():
+        out[f"serve_{name}_{largest}"] = value
     emit(out)
 
 

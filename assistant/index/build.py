@@ -19,7 +19,14 @@ import numpy as np
 from assistant.config import Settings
 from assistant.embed.embedding import Embedder
 from assistant.embed.model_files import model_signature
-from assistant.errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError
+from assistant.errors import (
+    CorpusError,
+    IndexCorruptError,
+    IndexFormatError,
+    IndexMismatchError,
+    IndexMissingError,
+    IndexWriteError,
+)
 from assistant.index import dense, passages, store, tagging
 from assistant.index.columns import first_sentence_rows
 from assistant.index.generation import SENTENCE_VECTORS_FILE, VECTORS_FILE, read_passages, write_generation
@@ -45,6 +52,8 @@ class BuildReport:
     up_to_date: bool = False
     generation: str = ""
     cleaned: tuple[str, ...] = field(default=())
+    #: the live index was written in another format: this build made every passage anew
+    old_format: object = None
 
 
 def _live_state(settings: Settings) -> tuple[Path | None, Manifest | None]:
@@ -54,6 +63,17 @@ def _live_state(settings: Settings) -> tuple[Path | None, Manifest | None]:
         return live, Manifest.from_dict(raw, live)
     except (IndexMissingError, IndexCorruptError, IndexMismatchError):
         return None, None
+
+
+def _old_format(settings: Settings) -> object:
+    """The format of the live index when it is not this version's (None when it is, or there is none)."""
+    try:
+        store.open_generation(settings.index_dir, check=False)
+    except IndexFormatError as error:
+        return error.found
+    except (IndexMissingError, IndexCorruptError, IndexMismatchError):
+        pass
+    return None
 
 
 def build_index(
@@ -126,6 +146,8 @@ def _build(
     if fresh is not None:
         return fresh
     report = _changes(articles, manifest, loaded.skipped, cleaned)
+    if live is None:
+        report = replace(report, old_format=_old_format(settings))
     embedder = embedder_factory()
     fingerprint = tuple(embedder.fingerprint())
     fit = manifest.check(settings, lexicon=lexicon.fingerprint, model=embedder) if manifest else None

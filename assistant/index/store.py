@@ -26,7 +26,7 @@ from typing import Any
 
 import filelock
 
-from assistant.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError, IndexWriteError
+from assistant.errors import IndexCorruptError, IndexFormatError, IndexLockedError, IndexMissingError, IndexWriteError
 
 FORMAT_VERSION = 4
 POINTER = "CURRENT"
@@ -202,10 +202,13 @@ def read_manifest(generation: Path) -> dict[str, Any]:
         raise IndexCorruptError(f"{generation / MANIFEST} is damaged; {BUILD_HINT}") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
         raise IndexCorruptError(f"{generation / MANIFEST} is damaged; {BUILD_HINT}")
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexMismatchError(
-            f"index format {manifest.get('format_version')} is not {FORMAT_VERSION}, the one this version reads; "
-            f"{BUILD_HINT}"
+    found = manifest.get("format_version")
+    if found != FORMAT_VERSION:
+        by = "an older" if isinstance(found, int) and found < FORMAT_VERSION else "another"
+        raise IndexFormatError(
+            f"the index in {generation.parent} was written by {by} version (format {found}; this version "
+            f"reads {FORMAT_VERSION}); {BUILD_HINT} to rebuild it",
+            found,
         )
     return manifest
 

@@ -196,3 +196,20 @@ def test_the_topics_a_pose_covers_come_from_the_postings_as_from_the_text(fake_s
             assert index.uses_any(pose.id, tokens) == any(set(tokens) & w for w in words)
             checked += index.uses_any(pose.id, tokens)
     assert checked >= 3 and not index.uses_any("no-such-pose", tokenize("hold"))
+
+
+def test_an_index_in_an_older_format_is_named_and_rebuilt_whole(fake_settings: Settings) -> None:
+    import json
+
+    from assistant.errors import IndexFormatError
+
+    build(fake_settings, FakeEmbedder())
+    generation, _ = store.open_generation(fake_settings.index_dir)
+    manifest = json.loads((generation / store.MANIFEST).read_text())
+    (generation / store.MANIFEST).write_text(json.dumps({**manifest, "format_version": 3}))
+    with pytest.raises(IndexFormatError, match=r"older version \(format 3; this version reads \d+\); run 'yoga"):
+        Index.open(fake_settings)
+    report = build(fake_settings, FakeEmbedder())
+    assert report.old_format == 3 and report.embedded == report.chunks
+    assert Index.open(fake_settings).manifest.chunks == report.chunks
+    assert build(fake_settings, FakeEmbedder()).old_format is None
