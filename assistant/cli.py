@@ -203,8 +203,6 @@ def run_build(settings: Settings, *, strict: bool = False, force: bool = False, 
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.index.store import FORMAT_VERSION
-
     report = run_build(settings, strict=args.strict, force=args.force)
     for skipped in report.skipped:
         print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
@@ -212,10 +210,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
         print(f"index is up to date: {report.articles} articles, {report.chunks} passages ({report.seconds:.1f} s)")
         return 0
     if report.old_format is not None:
-        print(
-            f"the index was written by an older version (format {report.old_format}): rebuilt whole in this "
-            f"version's format {FORMAT_VERSION}"
-        )
+        print(f"the index was in an older version's format ({report.old_format}): rebuilt it whole")
     print(
         f"built {settings.index_dir}: {report.articles} articles, {report.chunks} passages; "
         f"{len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed, "

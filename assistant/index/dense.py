@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
 import faiss
 import numpy as np
+from cachetools import LRUCache
+
+from assistant.index.rows import Rows
 
 ANN_FROM = 50_000
 #: vectors per k-means centroid in training (FAISS asks for at least 39)
 TRAIN_PER_LIST = 40
+#: compressed codes only shortlist: this many times the passages asked for, ranked by exact vectors
+REFINE = 3
 
 
 def choose_params(n: int) -> dict[str, Any]:
@@ -71,19 +77,36 @@ def load(path: Path, params: dict[str, Any]) -> faiss.Index:
 
 
 def search(
-    index: faiss.Index, query: np.ndarray, k: int, among: np.ndarray | None = None
+    index: faiss.Index,
+    query: np.ndarray,
+    k: int,
+    among: np.ndarray | None = None,
+    *,
+    vectors: Rows | np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Ids and inner products of the ``k`` nearest passages, optionally only ``among`` these ids."""
+    """Ids and inner products of the ``k`` nearest passages, optionally only ``among`` these ids.
+    An index of compressed codes gives ``REFINE`` times as many candidates, and with ``vectors``
+    (the float vectors, row = id) those are ranked by their exact inner products."""
     k = min(k, index.ntotal if among is None else len(among))
     if k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    if vectors is None or isinstance(index, faiss.IndexFlat):
+        return _search(index, query, k, among)
+    ids, _ = _search(index, query, REFINE * k, among)
+    ids = np.sort(ids)  # in file order: the rows are read from disk in one pass
+    exact = np.asarray(vectors[ids] @ query.reshape(-1), dtype=np.float32)
+    best = np.lexsort((ids, -exact))[:k]
+    return ids[best], exact[best]
+
+
+def _search(index: faiss.Index, query: np.ndarray, k: int, among: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     x = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
     if faiss.omp_get_max_threads() != 1:
         faiss.omp_set_num_threads(1)  # one query: threads only add hand-over (3.5x slower measured)
     if among is None:
         scores, ids = index.search(x, k)
     else:
-        selector = faiss.IDSelectorBatch(np.ascontiguousarray(among, dtype=np.int64))
+        selector = _selector(np.ascontiguousarray(among, dtype=np.int64))
         ivf = faiss.try_extract_index_ivf(index)
         if ivf is not None:
             params = faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe)  # type: ignore[call-arg]
@@ -92,3 +115,18 @@ def search(
         scores, ids = index.search(x, k, params=params)
     keep = ids[0] >= 0
     return ids[0][keep], scores[0][keep]
+
+
+_selectors: LRUCache[bytes, faiss.IDSelectorBatch] = LRUCache(maxsize=32)
+_selectors_lock = threading.Lock()
+
+
+def _selector(ids: np.ndarray) -> faiss.IDSelectorBatch:
+    """A FAISS selector of ``ids``; a pose's passages are searched among again and again, and
+    building the selector of 50,000 ids took as long as the search itself."""
+    key = ids.tobytes()
+    with _selectors_lock:
+        selector = _selectors.get(key)
+        if selector is None:
+            selector = _selectors[key] = faiss.IDSelectorBatch(ids)
+    return selector

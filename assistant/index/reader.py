@@ -23,6 +23,7 @@ from assistant.index.generation import (
     read_passages,
 )
 from assistant.index.manifest import Manifest
+from assistant.index.rows import Rows
 from assistant.language.poses import Lexicon
 from assistant.records import Pose, Sentence
 
@@ -36,13 +37,6 @@ def _signature(path: Path) -> tuple[int, int, int]:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def mapped(path: Path) -> np.ndarray:
-    """The ``.npy`` array in ``path``, memory-mapped read-only: its pages are the kernel's page
-    cache, shared by every process serving the generation (a plain ndarray view: numpy.memmap's
-    per-slice overhead is not needed)."""
-    return np.load(path, mmap_mode="r").view(np.ndarray)
-
-
 class Index:
     """Everything retrieval needs, read from one generation of ``index/``."""
 
@@ -52,13 +46,14 @@ class Index:
         try:
             #: the passages, as records made on demand from memory-mapped columns
             self.chunks = read_passages(generation)
-            self.vectors = mapped(generation / VECTORS_FILE)
+            #: passage and sentence vectors, read by row as questions need them
+            self.vectors = Rows(generation / VECTORS_FILE)
             self.dense = dense.load(generation / DENSE_FILE, dict(manifest.dense))
             self.lexical = LexicalIndex.load(generation / LEXICAL_DIR, len(self.chunks))
             #: sentence level: vectors, FAISS and BM25 over every passage's sentences, in passage order
             self.first_sentence = self.chunks.first_sentence
             self.owner = np.repeat(np.arange(len(self.chunks)), np.diff(self.first_sentence))
-            self.sentence_vectors = mapped(generation / SENTENCE_VECTORS_FILE)
+            self.sentence_vectors = Rows(generation / SENTENCE_VECTORS_FILE)
             #: each file of the generation as it was when mapped, to notice one changed underneath
             self._files = {name: _signature(generation / name) for name in files}
             #: per sentence row, its roles as bits (bit i = roles.ROLES[i])
@@ -106,7 +101,7 @@ class Index:
     def uses_any(self, pose_id: str, tokens: Sequence[str]) -> bool:
         """Whether a passage about ``pose_id`` has one of ``tokens`` (tokenized as BM25's)."""
         about = self.by_pose.get(pose_id)
-        return about is not None and bool(np.isin(self.lexical.containing(tokens), about).any())
+        return about is not None and self.lexical.used_among(tokens, about)
 
     def sentence_rows(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The sentence rows of passages ``ids`` (in order), and where each passage's rows begin."""

@@ -95,7 +95,7 @@ def _unmentioned(index: Index, asked: Sequence[str], among: np.ndarray | None) -
         return []
 
     def found(tokens: Sequence[str]) -> bool:
-        return bool(tokens) and bool((index.lexical.scores(tokens)[among] > 0).any())
+        return bool(tokens) and index.lexical.used_among(tokens, among)
 
     def mentioned(word: str) -> bool:
         halves = ((word[:i], word[i:]) for i in range(3, len(word) - 2))

@@ -110,9 +110,12 @@ def expansions() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
 def bridge(text: str) -> list[str]:
     """Words the articles use for what ``text`` says ('feet hurt' -> towel, padding, ...)."""
     tokens = stems(text)
+    present = set(tokens)
     added: list[str] = []
     for trigger, add in expansions():
         n = len(trigger)
+        if trigger[0] not in present:  # most rules: no need to look for the phrase
+            continue
         if any(tuple(tokens[i : i + n]) == trigger for i in range(len(tokens) - n + 1)):
             added.extend(t for t in add if t not in added)
     return added

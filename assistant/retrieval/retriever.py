@@ -26,7 +26,7 @@ from assistant.language.text import tokenize, words
 from assistant.records import Hit, Sentence, Turn
 from assistant.retrieval.abstention import off_topic, unsaid
 from assistant.retrieval.query import Query, QueryReader, follows_on, key_words
-from assistant.retrieval.ranking import Scores, rank, top_ids
+from assistant.retrieval.ranking import DEPTH, SCORE_ALL, Scores, candidates, rank, top_ids
 
 #: passages whose sentences an answer is composed from
 SENTENCE_POOL = 5
@@ -117,14 +117,19 @@ class Retriever:
         focus = self._focus(query.carried)
         if focus is None:  # no passage is about the carried pose
             return True
+        index = self.index
         vector = self.encoder.encode_query(query.topic)
-        ids, scores = dense.search(self.index.dense, vector, 1)
+        ids, scores = dense.search(index.dense, vector, 1, vectors=index.vectors)
         if not len(ids):
             return False
-        family = {f for p in query.carried for f in self.index.lexicon.family(p)}
-        if family & set(self.index.article_poses(self.index.chunks[int(ids[0])].article)):
+        family = {f for p in query.carried for f in index.lexicon.family(p)}
+        if family & set(index.article_poses(index.chunks[int(ids[0])].article)):
             return False
-        return float(scores[0]) - float(np.max(self.index.vectors[focus] @ vector)) >= NEW_SUBJECT
+        if len(focus) <= SCORE_ALL:
+            closest = float(np.max(index.vectors[focus] @ vector))
+        else:  # too many to read them all: the nearest the index finds among them
+            closest = float(dense.search(index.dense, vector, 1, focus, vectors=index.vectors)[1][0])
+        return float(scores[0]) - closest >= NEW_SUBJECT
 
     def _focus(self, poses: Sequence[str]) -> np.ndarray | None:
         """Passage ids about ``poses`` (and their variants), or None when there are none."""
@@ -195,7 +200,8 @@ class Retriever:
     ) -> tuple[Sentence, ...]:
         """What the answer is composed from: every sentence of the top SENTENCE_POOL passages, and
         the ROLE_POOL best sentences whose role answers the question among the pose's passages
-        (or the top passages, for a question naming none); each with its cosine and BM25, and in a
+        (or the top passages, for a question naming none; the best SCORE_ALL candidates among
+        more); each with its cosine and BM25, and in a
         follow-up its passage's similarity to what the earlier question asked."""
         index = self.index
         vector, sentence_bm25 = scores.vector, scores.sentence_bm25
@@ -204,6 +210,8 @@ class Retriever:
         if query.intent.roles and self.sentences:
             wanted = sum(1 << ROLES.index(r) for r in query.intent.roles)
             among = focus if focus is not None else np.array([h.chunk_id for h in hits], dtype=np.int64)
+            if len(among) > SCORE_ALL:  # too many to read every sentence: the pose's best candidates
+                among = candidates(index, scores, DEPTH, among)
             pool = index.sentence_rows(among)[0] if len(among) else np.zeros(0, dtype=np.int64)
             pool = pool[(index.role_mask[pool] & wanted) > 0]
             pool = pool[~np.isin(pool, rows)]

@@ -4,11 +4,14 @@ numpy brute force, our BM25 accumulation against bm25s's own scoring."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assistant.errors import IndexCorruptError
 from assistant.index import dense
 from assistant.index.bm25 import LexicalIndex
 from assistant.language.text import tokenize
@@ -111,3 +114,31 @@ def test_bm25_from_tokens_equals_from_text() -> None:
     b = LexicalIndex.from_tokens([tokenize(t) for t in texts])
     q = tokenize("hold the block")
     assert np.allclose(a.scores(q), b.scores(q))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(words, min_size=1, max_size=8), min_size=1, max_size=30), st.lists(words, max_size=3))
+def test_used_among_is_whether_a_passage_among_them_scores(docs: list[list[str]], query: list[str]) -> None:
+    index = LexicalIndex.build([" ".join(d) for d in docs])
+    tokens = tokenize(" ".join(query))
+    scores = index.scores(tokens)
+    for among in (np.arange(len(docs)), np.arange(0, len(docs), 2), np.zeros(0, dtype=np.int64)):
+        assert index.used_among(tokens, among) == bool((scores[among] > 0).any())
+
+
+def test_rows_are_read_as_numpy_would_index_them(tmp_path: Path) -> None:
+    from assistant.index.rows import Rows
+
+    matrix = np.random.default_rng(2).standard_normal((300, 7)).astype(np.float32)
+    np.save(tmp_path / "m.npy", matrix)
+    rows = Rows(tmp_path / "m.npy")
+    assert rows.shape == (300, 7) and len(rows) == 300
+    for ids in ([5, 3, 4, 4, 299, 0], np.arange(40, 90), [], [17], np.array([[1, 2], [2, 1]])):
+        assert np.array_equal(rows[ids], matrix[np.asarray(ids, dtype=np.int64).reshape(-1)])
+    assert np.array_equal(np.asarray(rows), matrix) and np.array_equal(rows[10:20], matrix[10:20])
+    with pytest.raises(IndexError):
+        rows[[300]]
+    with (tmp_path / "m.npy").open("r+b") as f:  # cut short under a reader: a clear error, no crash
+        f.truncate(1000)
+    with pytest.raises(IndexCorruptError, match="cut short"):
+        rows[[299]]
