@@ -28,9 +28,9 @@ from assistant.errors import (
     IndexWriteError,
 )
 from assistant.index import dense, passages, store, tagging
-from assistant.index.columns import first_sentence_rows
-from assistant.index.generation import SENTENCE_VECTORS_FILE, VECTORS_FILE, read_passages, write_generation
+from assistant.index.generation import read_passages, write_generation
 from assistant.index.manifest import ArticleEntry, Manifest, ModelInfo, chunker_settings
+from assistant.index.vectors import embed, vectors_of
 from assistant.ingest.corpus import CorpusLoad, load_corpus
 from assistant.language import roles
 from assistant.language.poses import Lexicon
@@ -158,8 +158,8 @@ def _build(
     if not (fit and fit.roles):  # another classifier: every sentence is tagged again
         reusable = {a: [replace(c, roles=()) for c in cs] for a, cs in reusable.items()}
     chunks = passages.cut(articles, taught, lexicon, settings, embedder.fits, reusable)
-    old = _old_vectors(live, old_chunks) if reuse and reuse.vectors and live and old_chunks else None
-    vectors, sentence_vectors, todo = _embed(chunks, embedder, old, progress)
+    old = vectors_of(live, old_chunks) if reuse and reuse.vectors and live and old_chunks else None
+    vectors, sentence_vectors, todo = embed(chunks, embedder, old, progress)
     store.crash_point("embedded")
     role_model = tagging.role_model(live if fit and fit.roles else None, embedder)
     chunks = tagging.with_roles(chunks, sentence_vectors, role_model)
@@ -241,54 +241,3 @@ def _publish(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-
-
-OldVectors = tuple[dict[tuple[str, tuple[tuple[int, int], ...]], int], np.ndarray, np.ndarray, np.ndarray]
-
-
-def _relative(chunk: Chunk) -> tuple[tuple[int, int], ...]:
-    """The passage's sentence spans, from its own start: a passage's sentence vectors are reused
-    only when its text is cut into the same sentences."""
-    return tuple((s - chunk.start, e - chunk.start) for s, e in chunk.sentences)
-
-
-def _embed(
-    chunks: list[Chunk],
-    embedder: Embedder,
-    old: OldVectors | None,
-    progress: Callable[[int], Callable[[int], None]] | None,
-) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """Passage and sentence vectors: copied from the live index where the same passage was embedded
-    by the same model, computed for the rest. Returns the vectors and the passages embedded."""
-    first = first_sentence_rows(chunks)
-    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-    sentence_vectors = np.zeros((int(first[-1]), embedder.dim), dtype=np.float32)
-    todo = []
-    for i, chunk in enumerate(chunks):
-        row = old[0].get((chunk.digest, _relative(chunk))) if old is not None else None
-        if old is not None and row is not None:  # the same text, cut into the same sentences
-            old_first, old_vectors, old_sentences = old[1], old[2], old[3]
-            vectors[i] = old_vectors[row]
-            sentence_vectors[first[i] : first[i + 1]] = old_sentences[old_first[row] : old_first[row + 1]]
-        else:
-            todo.append(i)
-    if todo:
-        tick = progress(len(todo)) if progress else None
-        spans = [[(s - chunks[i].start, e - chunks[i].start) for s, e in chunks[i].sentences] for i in todo]
-        new, new_sentences = embedder.encode_passages([chunks[i].text for i in todo], spans, progress=tick)
-        vectors[todo] = new
-        new_first = np.concatenate([[0], np.cumsum([len(s) for s in spans])])
-        for n, i in enumerate(todo):
-            sentence_vectors[first[i] : first[i + 1]] = new_sentences[new_first[n] : new_first[n + 1]]
-    return vectors, sentence_vectors, todo
-
-
-def _old_vectors(live: Path, old_chunks: list[Chunk]) -> OldVectors:
-    """The live index's vectors by passage hash and sentence cut (the caller checked they came from
-    the same model)."""
-    return (
-        {(c.digest, _relative(c)): i for i, c in enumerate(old_chunks)},
-        first_sentence_rows(old_chunks),
-        np.load(live / VECTORS_FILE, mmap_mode="r"),
-        np.load(live / SENTENCE_VECTORS_FILE, mmap_mode="r"),
-    )
