@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -193,30 +194,26 @@ def run_build(settings: Settings, *, strict: bool = False, force: bool = False, 
         bar = tqdm(total=total, unit="passage", desc="embedding", disable=quiet, file=sys.stderr)
         return lambda n: (bar.update(n), bar.close() if bar.n >= total else None)
 
+    def embedder_of(precision: str) -> Any:
+        return make_embedder(settings.model, precision, settings.models_dir)
+
     return build_index(
         settings,
-        lambda: make_embedder(settings.model, settings.precision, settings.models_dir),
+        partial(embedder_of, settings.precision),
         strict=strict,
         force=force,
         progress=progress,
+        embedder_of=embedder_of,
     )
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.index.build import summary
+
     report = run_build(settings, strict=args.strict, force=args.force)
     for skipped in report.skipped:
         print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
-    if report.up_to_date:
-        print(f"index is up to date: {report.articles} articles, {report.chunks} passages ({report.seconds:.1f} s)")
-        return 0
-    if report.old_format is not None:
-        print(f"the index was in an older version's format ({report.old_format}): rebuilt it whole")
-    print(
-        f"built {settings.index_dir}: {report.articles} articles, {report.chunks} passages; "
-        f"{len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed, "
-        f"{report.unchanged} unchanged; {report.embedded} passages embedded, {report.reused} reused; "
-        f"{len(report.skipped)} files skipped; {report.seconds:.1f} s"
-    )
+    print("\n".join(summary(report, settings.index_dir)))
     return 0
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from assistant.embed.embedding import Embedder
+from assistant.embed.embedding import Embedder, Spans
 from assistant.embed.torch_embedder import SentenceTransformerEmbedder, cpu_supports_bf16
 from assistant.errors import ModelError
 
@@ -41,3 +43,33 @@ def make_embedder(model: str, precision: str, cache_dir: Path) -> Embedder:
             log.warning("ONNX export of %s failed (%s); embedding with torch instead", model, type(e).__name__)
     torch_precision = "bf16" if precision == "bf16" or (precision == "auto" and cpu_supports_bf16()) else "fp32"
     return SentenceTransformerEmbedder(model, precision=torch_precision)
+
+
+#: passages a build must embed before ``auto`` measures the backends: loading and timing both
+#: costs about 4 s here, which bf16's 419 passages/s against int8's 266 win back after ~3,000
+#: (docs/benchmarks.md); a smaller build keeps int8, whose questions start fastest
+CHOOSE_FROM = 3000
+#: passages each backend embeds to be timed (after a warm-up batch that loads it)
+SAMPLE = 96
+
+
+def fastest(
+    make: Callable[[str], Embedder], texts: Sequence[str], spans: Sequence[Spans]
+) -> tuple[Embedder, dict[str, float]]:
+    """The faster at embedding ``texts`` of int8 (onnxruntime) and, on CPUs with native bf16,
+    bf16 (torch), each made by ``make(precision)``; with each one's passages per second."""
+    speeds: dict[str, float] = {}
+    embedders: dict[str, Embedder] = {}
+    for precision in ("int8", "bf16") if cpu_supports_bf16() else ("int8",):
+        try:
+            embedder = make(precision)
+            embedder.encode_passages(texts[:8], spans[:8])  # loads the model
+        except ModelError:
+            continue
+        began = time.perf_counter()
+        embedder.encode_passages(texts[:SAMPLE], spans[:SAMPLE])
+        speeds[precision] = round(min(len(texts), SAMPLE) / max(time.perf_counter() - began, 1e-9), 1)
+        embedders[precision] = embedder
+    if not embedders:
+        return make("fp32"), {}
+    return embedders[max(speeds, key=speeds.__getitem__)], speeds

@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
 import numpy as np
@@ -68,6 +70,9 @@ class BatchEmbedder(ABC):
 
     name: str
     batch_size: int = 32
+    #: batches run at once: one per core where a backend can run each on one thread (onnxruntime:
+    #: 1.3x the batches/s of one batch on two threads, the same vectors); torch threads each op
+    workers: int = 1
 
     def __init__(self) -> None:
         self._queries = QueryCache()
@@ -84,9 +89,10 @@ class BatchEmbedder(ABC):
     def fits(self, text: str) -> bool: ...
 
     @abstractmethod
-    def _forward(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    def _forward(self, texts: Sequence[str], *, alone: bool = True) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
         """For one batch: each text's pooled vector, its token vectors (batch, tokens, dim), and
-        each text's token character offsets (special and padding tokens empty)."""
+        each text's token character offsets (special and padding tokens empty). ``alone``: no
+        other batch runs meanwhile, so it may use every core."""
 
     def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
         return self.encode_passages(texts, [()] * len(texts), progress=progress)[0]
@@ -101,9 +107,8 @@ class BatchEmbedder(ABC):
         first = np.concatenate([[0], np.cumsum([len(s) for s in sentences])]).astype(np.int64)
         pieces = np.zeros((int(first[-1]), self.dim), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # similar lengths pad less
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            pooled, tokens, offsets = self._forward([texts[i] for i in rows])
+        batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+        for rows, (pooled, tokens, offsets) in zip(batches, self._forward_all(texts, batches), strict=True):
             passages[rows] = pooled / (np.linalg.norm(pooled, axis=1, keepdims=True) + 1e-12)
             for b, i in enumerate(rows):
                 if sentences[i]:
@@ -111,6 +116,23 @@ class BatchEmbedder(ABC):
             if progress is not None:
                 progress(len(rows))
         return passages, pieces
+
+    def _forward_all(
+        self, texts: Sequence[str], batches: list[list[int]]
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, list[np.ndarray]]]:
+        """Each batch's ``_forward``, in order; with ``workers`` > 1, that many run at once (and at
+        most twice as many wait to be taken, so memory stays a few batches)."""
+        if self.workers <= 1 or len(batches) <= 1:
+            yield from (self._forward([texts[i] for i in rows]) for rows in batches)
+            return
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="embed") as pool:
+            waiting: deque[Future[tuple[np.ndarray, np.ndarray, list[np.ndarray]]]] = deque()
+            for rows in batches:
+                waiting.append(pool.submit(self._forward, [texts[i] for i in rows], alone=False))
+                if len(waiting) > 2 * self.workers:
+                    yield waiting.popleft().result()
+            while waiting:
+                yield waiting.popleft().result()
 
     def encode_query(self, text: str) -> np.ndarray:
         return self._queries.get(text, lambda t: self.encode([t])[0])

@@ -87,6 +87,7 @@ class OnnxEmbedder(BatchEmbedder):
         self.name = name
         self.model_file = model_file
         self.batch_size = batch_size
+        self.workers = max(1, os.cpu_count() or 1)
         folder = Path(resolve_model(name))
         config = _read_json(folder / "sentence_bert_config.json")
         pooling = _read_json(folder / "1_Pooling" / "config.json")
@@ -95,23 +96,15 @@ class OnnxEmbedder(BatchEmbedder):
         self._dim = int(pooling.get("word_embedding_dimension", 0))
         self._folder = folder
         self._session: Any = None
+        self._single: Any = None
         self._lock = threading.Lock()
 
     def _load(self) -> tuple[Any, Any, Any]:
         with self._lock:
             if self._session is None:
-                import onnxruntime as ort
                 from tokenizers import Tokenizer
 
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = max(1, os.cpu_count() or 1)
-                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-                try:
-                    session = ort.InferenceSession(str(self.model_file), options, providers=["CPUExecutionProvider"])
-                except Exception as e:  # onnxruntime raises its own types for a missing or bad file
-                    raise ModelError(
-                        f"cannot load {self.model_file} ({type(e).__name__}); run 'yoga-assistant build --force'"
-                    ) from None
+                session = self._session_with(max(1, os.cpu_count() or 1))
                 batch = Tokenizer.from_file(str(self._folder / "tokenizer.json"))
                 batch.enable_truncation(self.max_tokens)
                 batch.enable_padding()
@@ -120,6 +113,27 @@ class OnnxEmbedder(BatchEmbedder):
                 whole.no_padding()
                 self._session, self._tokenizer, self._counter = session, batch, whole
             return self._session, self._tokenizer, self._counter
+
+    def _session_with(self, threads: int) -> Any:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            return ort.InferenceSession(str(self.model_file), options, providers=["CPUExecutionProvider"])
+        except Exception as e:  # onnxruntime raises its own types for a missing or bad file
+            raise ModelError(
+                f"cannot load {self.model_file} ({type(e).__name__}); run 'yoga-assistant build --force'"
+            ) from None
+
+    def _one_thread(self) -> Any:
+        """A session running each batch on one thread, for a build's batches run side by side
+        (onnxruntime runs one session from several threads at once)."""
+        with self._lock:
+            if self._single is None:
+                self._single = self._session_with(1)
+            return self._single
 
     @property
     def dim(self) -> int:
@@ -132,8 +146,9 @@ class OnnxEmbedder(BatchEmbedder):
     def fits(self, text: str) -> bool:
         return len(self._load()[2].encode(text).ids) <= self.max_tokens
 
-    def _forward(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    def _forward(self, texts: Sequence[str], *, alone: bool = True) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
         session, tokenizer, _ = self._load()
+        session = session if alone else self._one_thread()
         encodings = tokenizer.encode_batch(list(texts))
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)

@@ -84,7 +84,7 @@ class SentenceTransformerEmbedder(BatchEmbedder):
         ids = self.model.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"]
         return len(ids) <= self.max_tokens
 
-    def _forward(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    def _forward(self, texts: Sequence[str], *, alone: bool = True) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
         import torch
 
         model = self.model

@@ -12,11 +12,13 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from assistant.config import Settings
+from assistant.embed.embedders import fastest
 from assistant.embed.embedding import Embedder
 from assistant.embed.model_files import model_signature
 from assistant.errors import (
@@ -54,6 +56,27 @@ class BuildReport:
     cleaned: tuple[str, ...] = field(default=())
     #: the live index was written in another format: this build made every passage anew
     old_format: object = None
+    precision: str = ""  # what the vectors were computed in
+    speeds: dict[str, float] = field(default_factory=dict)  # passages/s of each precision, when measured
+
+
+def summary(report: BuildReport, where: Path) -> list[str]:
+    """What a build did, as ``yoga-assistant build`` says it."""
+    if report.up_to_date:
+        return [f"index is up to date: {report.articles} articles, {report.chunks} passages ({report.seconds:.1f} s)"]
+    lines = []
+    if report.old_format is not None:
+        lines.append(f"the index was in an older version's format ({report.old_format}): rebuilt it whole")
+    if report.speeds:
+        speeds = ", ".join(f"{p} {v:.0f}" for p, v in sorted(report.speeds.items(), key=lambda x: -x[1]))
+        lines.append(f"embedded in {report.precision}, the fastest here (passages/s: {speeds})")
+    lines.append(
+        f"built {where}: {report.articles} articles, {report.chunks} passages; "
+        f"{len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed, "
+        f"{report.unchanged} unchanged; {report.embedded} passages embedded, {report.reused} reused; "
+        f"{len(report.skipped)} files skipped; {report.seconds:.1f} s"
+    )
+    return lines
 
 
 def _live_state(settings: Settings) -> tuple[Path | None, Manifest | None]:
@@ -83,8 +106,11 @@ def build_index(
     strict: bool = False,
     force: bool = False,
     progress: Callable[[int], Callable[[int], None]] | None = None,
+    embedder_of: Callable[[str], Embedder] | None = None,
 ) -> BuildReport:
-    """Build (or bring up to date) the index in ``settings.index_dir``; see the module docstring."""
+    """Build (or bring up to date) the index in ``settings.index_dir``; see the module docstring.
+    With ``embedder_of`` (an embedder for a precision) and precision ``auto``, a large build from
+    scratch embeds with the precision measured fastest here, and a later one keeps it."""
     began = time.perf_counter()
     loaded = load_corpus(settings.corpus_dir, strict=strict)
     if not loaded.articles:
@@ -94,7 +120,7 @@ def build_index(
         )
     try:
         with store.build_lock(settings.index_dir):
-            return _build(settings, loaded, embedder_factory, force, progress, began)
+            return _build(settings, loaded, embedder_factory, force, progress, began, embedder_of)
     except IndexWriteError:
         # a read-only index that is up to date serves as it is
         fresh = None if force else _if_fresh(settings, loaded, _live_state(settings), (), began)
@@ -135,6 +161,7 @@ def _build(
     force: bool,
     progress: Callable[[int], Callable[[int], None]] | None,
     began: float,
+    embedder_of: Callable[[str], Embedder] | None,
 ) -> BuildReport:
     """The build itself, under the lock."""
     articles = loaded.articles
@@ -149,6 +176,10 @@ def _build(
     if live is None:
         report = replace(report, old_format=_old_format(settings))
     embedder = embedder_factory()
+    auto = embedder_of if settings.precision == "auto" else None
+    kept = manifest.model.precision if manifest and manifest.model.precision_setting == "auto" else None
+    if auto and kept and kept != embedder.precision:  # what auto chose before: its vectors are reused
+        embedder = auto(kept)
     fingerprint = tuple(embedder.fingerprint())
     fit = manifest.check(settings, lexicon=lexicon.fingerprint, model=embedder) if manifest else None
     reuse = fit if not force and live is not None else None  # what this build may take from the live one
@@ -159,8 +190,12 @@ def _build(
         reusable = {a: [replace(c, roles=()) for c in cs] for a, cs in reusable.items()}
     chunks = passages.cut(articles, taught, lexicon, settings, embedder.fits, reusable)
     old = vectors_of(live, old_chunks) if reuse and reuse.vectors and live and old_chunks else None
-    vectors, sentence_vectors, todo = embed(chunks, embedder, old, progress)
+    made = embed(chunks, embedder, old, progress, partial(fastest, auto) if auto else None)
+    vectors, sentence_vectors, todo = made.vectors, made.sentence_vectors, made.todo
     store.crash_point("embedded")
+    if made.embedder is not embedder:  # another precision measured faster
+        embedder, fit = made.embedder, None
+        fingerprint = tuple(embedder.fingerprint())
     role_model = tagging.role_model(live if fit and fit.roles else None, embedder)
     chunks = tagging.with_roles(chunks, sentence_vectors, role_model)
     new_manifest = Manifest(
@@ -171,6 +206,7 @@ def _build(
             settings.precision,
             fingerprint,
             model_signature(settings.model),
+            made.speeds,
         ),
         chunker=chunker_settings(settings),
         lexicon=lexicon.fingerprint,
@@ -186,6 +222,8 @@ def _build(
         chunks=len(chunks),
         embedded=len(todo),
         reused=len(chunks) - len(todo),
+        precision=embedder.precision,
+        speeds=made.speeds,
         seconds=time.perf_counter() - began,
         generation=generation.name,
     )

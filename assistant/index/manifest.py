@@ -64,6 +64,7 @@ class ModelInfo:
     precision_setting: str  # what the settings asked for (auto picks one per machine)
     fingerprint: tuple[float, ...]  # the probe text's vector (embedding.PROBE_TEXT)
     signature: str  # the model files' identity (model_files.model_signature)
+    speeds: Mapping[str, float] = field(default_factory=dict)  # passages/s measured when auto chose
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,7 @@ class Manifest:
                     str(model.get("precision_setting", "")),
                     tuple(float(x) for x in model["fingerprint"]),
                     str(model.get("signature", "")),
+                    {str(k): float(v) for k, v in model.get("speeds", {}).items()},
                 ),
                 chunker=dict(raw["chunker"]),
                 lexicon=str(raw["lexicon"]),
@@ -160,6 +162,7 @@ class Manifest:
                 "precision_setting": m.precision_setting,
                 "fingerprint": list(m.fingerprint),
                 "signature": m.signature,
+                "speeds": dict(m.speeds),
             },
             "chunker": dict(self.chunker),
             "lexicon": self.lexicon,

@@ -9,7 +9,7 @@ import pytest
 from assistant.config import Settings
 from assistant.errors import CorpusError
 from assistant.index import store
-from assistant.index.build import build_index
+from assistant.index.build import build_index, summary
 from assistant.index.reader import Index
 from assistant.pipeline import Assistant
 
@@ -213,3 +213,53 @@ def test_an_index_in_an_older_format_is_named_and_rebuilt_whole(fake_settings: S
     assert report.old_format == 3 and report.embedded == report.chunks
     assert Index.open(fake_settings).manifest.chunks == report.chunks
     assert build(fake_settings, FakeEmbedder()).old_format is None
+
+
+class Timed(FakeEmbedder):
+    """A fake embedder at a precision, taking ``cost`` s a passage on a fake clock."""
+
+    def __init__(self, precision: str, cost: float, clock: list[float]) -> None:
+        super().__init__()
+        self._precision, self.cost, self.clock = precision, cost, clock
+
+    @property
+    def precision(self) -> str:
+        return self._precision
+
+    def encode_passages(self, texts, sentences, *, progress=None):  # type: ignore[no-untyped-def]
+        self.clock[0] += self.cost * len(texts)
+        return super().encode_passages(texts, sentences, progress=progress)
+
+
+def test_auto_precision_is_measured_on_a_large_build_and_kept_by_later_ones(
+    fake_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.embed import embedders
+    from assistant.index import vectors
+
+    clock = [0.0]
+    monkeypatch.setattr(embedders.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(embedders, "cpu_supports_bf16", lambda: True)
+    monkeypatch.setattr(vectors, "CHOOSE_FROM", 10)  # the fake corpus counts as large
+    made: list[str] = []
+
+    def embedder_of(precision: str) -> Timed:
+        made.append(precision)
+        return Timed(precision, {"int8": 0.02, "bf16": 0.01}[precision], clock)
+
+    settings = replace(fake_settings, precision="auto")
+    report = build_index(settings, lambda: embedder_of("int8"), embedder_of=embedder_of)
+    assert report.precision == "bf16" and report.speeds == {"int8": 50.0, "bf16": 100.0}
+    assert "embedded in bf16, the fastest here (passages/s: bf16 100, int8 50)" in summary(report, Path("x"))
+    _, manifest = store.open_generation(settings.index_dir)
+    assert manifest["model"]["precision"] == "bf16" and manifest["model"]["speeds"] == report.speeds
+
+    article = next(settings.corpus_dir.glob("*.md"))
+    article.write_text(article.read_text() + "\n\nHold it for five slow breaths.\n")
+    made.clear()
+    again = build_index(settings, lambda: embedder_of("int8"), embedder_of=embedder_of)
+    assert made == ["int8", "bf16"] and again.precision == "bf16"  # auto's choice is kept, not measured again
+    assert again.reused > 0 and not again.speeds
+
+    small = build_index(replace(settings, precision="int8"), lambda: embedder_of("int8"), embedder_of=embedder_of)
+    assert small.precision == "int8" and not small.speeds  # a precision asked for is not measured
