@@ -25,11 +25,14 @@ TARGETS = {
     "eval_delta_recall400t": (">=", -0.01),
     "rebuild_noop_s": ("<=", 2.0),
     "rebuild_one_s": ("<=", 5.0),
-    "query_p50_ms_100k": ("<=", 25.0),
-    "query_p50_ms_1m": ("<=", 40.0),
+    "query_p50_ms_100k": ("<=", 20.0),
+    "query_p50_ms_1m": ("<=", 20.0),
+    "query_p95_ms_1m": ("<=", 40.0),
+    "serve_peak_rss_mb_1m": ("<=", 1500.0),
+    "index_load_s_1m": ("<=", 3.0),
     "ann_recall10_100k": (">=", 0.98),
     "ann_recall10_1m": (">=", 0.98),
-    "cold_start_s": ("<=", 10.0),
+    "cold_start_s": ("<=", 5.0),
     "api_history8_ratio": ("<=", 2.0),
 }
 
