@@ -117,6 +117,7 @@ def measure(size: int, queries: int, *, recall: bool = True) -> dict[str, float]
 
     from assistant.config import load_settings
     from assistant.embed.embedders import make_embedder
+    from assistant.embed.embedding import QueryCache
     from assistant.evaluation import retrieval as ev
     from assistant.index import dense
     from assistant.pipeline import Assistant
@@ -129,14 +130,23 @@ def measure(size: int, queries: int, *, recall: bool = True) -> dict[str, float]
     load_s = time.perf_counter() - t
     questions = [q for q in ev.load_questions(ROOT / "eval" / "questions.jsonl") if not q.history][:queries]
     assistant.retrieve("warm up the hero pose")
-    latencies = []
-    for q in questions:  # each question once: its vector is not cached
-        t = time.perf_counter()
-        assistant.retrieve(q.question)
-        latencies.append((time.perf_counter() - t) * 1000)
+
+    def one_pass() -> list[float]:
+        embedder._queries = QueryCache()  # no question's vector is remembered from an earlier pass
+        latencies = []
+        for q in questions:
+            t = time.perf_counter()
+            assistant.retrieve(q.question)
+            latencies.append((time.perf_counter() - t) * 1000)
+        return latencies
+
+    # the first pass right after loading reads what the page cache lacks from disk (the
+    # generation's files are warmed in the background meanwhile); the second is a chat serving
+    first, latencies = one_pass(), one_pass()
     result = {
         "p50_ms": percentile(latencies, 50),
         "p95_ms": percentile(latencies, 95),
+        "first_pass_p50_ms": percentile(first, 50),
         "load_s": load_s,
         "peak_rss_mb": peak_rss_mb(),
     }  # before the exact-search copy made below for the recall figure
@@ -236,6 +246,7 @@ def main() -> None:
         out[f"query_p95_ms_{key}"] = r["p95_ms"]
         out[f"serve_peak_rss_mb_{key}"] = r["peak_rss_mb"]
         out[f"index_load_s_{key}"] = r["load_s"]
+        out[f"query_first_pass_p50_ms_{key}"] = r["first_pass_p50_ms"]
         if "ann_recall10" in r:
             out[f"ann_recall10_{key}"] = r["ann_recall10"]
     largest, size = list(sizes.items())[-1]

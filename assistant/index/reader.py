@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -35,6 +37,50 @@ def _signature(path: Path) -> tuple[int, int, int]:
     except OSError:
         return (-1, -1, -1)
     return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+#: a generation's files in the order questions need them first: postings, FAISS codes, columns, vectors
+WARM_ORDER = ("lexical", "dense", "passages", "vectors", "sentence-vectors")
+#: the kernel reads ahead at most this much for one hint
+WARM_STEP = 8 << 20
+
+
+def warm(generation: Path, sizes: dict[str, int], budget: int) -> list[str]:
+    """Have the kernel read the generation's files into its page cache, in WARM_ORDER, while
+    they fit in ``budget`` bytes; returns the files read. After a restart the first questions
+    would otherwise wait on the disk for every posting list and vector they touch (p50 84 ms
+    instead of 18 at a million passages); the pages are the kernel's to drop again under
+    memory pressure and count in no process's memory. Run in the background: it takes a few
+    seconds a gigabyte."""
+    hinted: list[str] = []
+    total = 0
+    for prefix in WARM_ORDER:
+        for rel in sorted(r for r in sizes if r.split("/")[0].split(".")[0].startswith(prefix)):
+            total += sizes[rel]
+            if total > budget:
+                return hinted
+            try:
+                fd = os.open(generation / rel, os.O_RDONLY)
+                try:
+                    for offset in range(0, sizes[rel], WARM_STEP):  # one hint reads ahead WARM_STEP at most
+                        os.posix_fadvise(fd, offset, WARM_STEP, os.POSIX_FADV_WILLNEED)
+                finally:
+                    os.close(fd)
+            except (OSError, AttributeError):  # gone (a newer build cleaned up), or no such hint here
+                return hinted
+            hinted.append(rel)
+    return hinted
+
+
+def available_memory() -> int:
+    """MemAvailable from /proc/meminfo, in bytes (0 where it cannot be read)."""
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="ascii").splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 class Index:
@@ -81,7 +127,12 @@ class Index:
         generation, raw = store.open_generation(settings.index_dir, check=check)
         manifest = Manifest.from_dict(raw, generation)
         manifest.require(settings)
-        return cls(generation, manifest, raw["files"])
+        index = cls(generation, manifest, raw["files"])
+        sizes = {rel: int(meta.get("bytes", 0)) for rel, meta in raw["files"].items()}
+        threading.Thread(
+            target=warm, args=(generation, sizes, available_memory() // 2), name="index-warm", daemon=True
+        ).start()
+        return index
 
     def changed_files(self) -> list[str]:
         """The files of the generation that were replaced, removed or rewritten since it was opened."""

@@ -263,3 +263,30 @@ def test_auto_precision_is_measured_on_a_large_build_and_kept_by_later_ones(
 
     small = build_index(replace(settings, precision="int8"), lambda: embedder_of("int8"), embedder_of=embedder_of)
     assert small.precision == "int8" and not small.speeds  # a precision asked for is not measured
+
+
+def test_warming_hints_the_files_questions_need_first_while_they_fit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from assistant.index import reader
+
+    sizes = {
+        "vectors.npy": 30,
+        "lexical/data.npy": 10,
+        "dense.faiss": 20,
+        "manifest.json": 5,
+        "sentence-vectors.npy": 50,
+    }
+    for rel, size in sizes.items():
+        (tmp_path / rel).parent.mkdir(exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x" * size)
+    hints: list[tuple[int, int]] = []
+    monkeypatch.setattr(reader, "WARM_STEP", 8)
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, offset, length, advice: hints.append((offset, length)))
+    assert reader.warm(tmp_path, sizes, budget=60) == ["lexical/data.npy", "dense.faiss", "vectors.npy"]
+    assert hints[:2] == [(0, 8), (8, 8)] and len(hints) == 2 + 3 + 4  # each file in steps the kernel reads ahead
+    assert reader.warm(tmp_path, sizes, budget=5) == []
+    (tmp_path / "dense.faiss").unlink()  # a build cleaned the generation up meanwhile: stop quietly
+    assert reader.warm(tmp_path, sizes, budget=1000) == ["lexical/data.npy"]
