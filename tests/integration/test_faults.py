@@ -228,3 +228,20 @@ def test_bad_corpus_files_are_skipped_with_reasons_or_fail_strict(two_corpora, t
     assert "Traceback" not in done.stderr and "6 articles" in done.stdout  # the five, and the long one
     strict = run([*build_cmd(corpus, index), "--strict"])
     assert strict.returncode == 1 and strict.stderr.count("\n") == 1 and "--strict" in strict.stderr
+
+
+def test_processes_serving_one_index_at_once_answer_alike(real_settings: Settings, tmp_path: Path) -> None:
+    """Chat replicas share one published index: several processes open it at once (the first
+    records its checksums, the others find them recorded) and answer the same."""
+    index = tmp_path / "index"
+    shutil.copytree(real_settings.index_dir, index)
+    cmd = [sys.executable, "-m", "assistant", "ask", "how long do I hold pyramid pose?", "--index", str(index)]
+    procs = [
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT) for _ in range(3)
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err for _, err in outs]
+    assert outs[0][0] == outs[1][0] == outs[2][0] and "[1]" in outs[0][0]
+    generation = store.current_generation(index)
+    assert generation is not None and (generation / store.CHECKED).is_file()
+    assert not [p for p in generation.iterdir() if p.name.startswith(f".{store.CHECKED}")]  # no leftovers
