@@ -187,24 +187,19 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
 def run_build(settings: Settings, *, strict: bool = False, force: bool = False, quiet: bool = False) -> Any:
     from tqdm import tqdm
 
-    from assistant.embed.embedders import make_embedder
+    from assistant.embed.embedders import make_embedder, query_embedder
     from assistant.index.build import build_index
 
     def progress(total: int) -> Any:
         bar = tqdm(total=total, unit="passage", desc="embedding", disable=quiet, file=sys.stderr)
         return lambda n: (bar.update(n), bar.close() if bar.n >= total else None)
 
-    def embedder_of(precision: str) -> Any:
-        return make_embedder(settings.model, precision, settings.models_dir)
-
-    return build_index(
-        settings,
-        partial(embedder_of, settings.precision),
-        strict=strict,
-        force=force,
-        progress=progress,
-        embedder_of=embedder_of,
-    )
+    embedder_of = partial(make_embedder, settings.model, cache_dir=settings.models_dir)
+    made = partial(embedder_of, settings.precision)
+    report = build_index(settings, made, strict=strict, force=force, progress=progress, embedder_of=embedder_of)
+    if report.precision in ("bf16", "fp32"):  # the question encoder, exported now: the chat starts without torch
+        query_embedder(settings.model, report.precision, settings.models_dir)
+    return report
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:

@@ -23,7 +23,7 @@ from assistant.answer.turns import TurnCache, about, read_turns
 from assistant.answer.written import written
 from assistant.config import Retriever as Mode
 from assistant.config import Settings
-from assistant.embed.embedders import make_embedder
+from assistant.embed.embedders import query_embedder, query_precision
 from assistant.embed.embedding import Embedder
 from assistant.errors import AssistantError
 from assistant.index import store
@@ -99,8 +99,8 @@ class Assistant:
         index = index or Index.open(self.settings)
         embedder = self._embedder
         precision = index.manifest.model.precision
-        if embedder is None or embedder.precision != precision:
-            embedder = make_embedder(self.settings.model, precision, self.settings.models_dir)
+        if embedder is None or embedder.precision not in (precision, query_precision(precision)):
+            embedder = query_embedder(self.settings.model, precision, self.settings.models_dir)
         index.manifest.require(self.settings, model=embedder)
         self._embedder = embedder
         topics = {p.id: suggestions.available(partial(index.uses_any, p.id)) for p in index.covered}

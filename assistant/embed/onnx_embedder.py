@@ -22,12 +22,13 @@ from assistant.embed.model_files import model_signature, resolve_model
 from assistant.errors import ModelError
 
 
-def onnx_path(cache_dir: Path, model: str) -> Path:
-    return cache_dir / f"{model_signature(model)}-int8.onnx"
+def onnx_path(cache_dir: Path, model: str, precision: str = "int8") -> Path:
+    return cache_dir / f"{model_signature(model)}-{precision}.onnx"
 
 
-def export(model: str, target: Path) -> Path:
-    """Export the model's transformer to ONNX and quantise it to int8 (needs torch, once)."""
+def export(model: str, target: Path, *, quantise: bool = True) -> Path:
+    """Export the model's transformer to ONNX, quantised to int8 unless asked not to (needs
+    torch, once)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -64,6 +65,9 @@ def export(model: str, target: Path) -> Path:
                 opset_version=17,
                 dynamo=False,
             )
+            if not quantise:
+                os.replace(plain, target)
+                return target
             # the quantiser warns through the root logger, which would otherwise configure logging
             # for the whole process (every library's debug lines on stderr from then on)
             quiet = logging.NullHandler()
@@ -82,9 +86,10 @@ def export(model: str, target: Path) -> Path:
 class OnnxEmbedder(BatchEmbedder):
     """Same interface as ``SentenceTransformerEmbedder``; mean or CLS pooling as the model says."""
 
-    def __init__(self, name: str, model_file: Path, *, batch_size: int = 32) -> None:
+    def __init__(self, name: str, model_file: Path, *, batch_size: int = 32, precision: str = "int8") -> None:
         super().__init__()
         self.name = name
+        self._precision = precision  # of the exported file: int8, or fp32 unquantised
         self.model_file = model_file
         self.batch_size = batch_size
         self.workers = max(1, os.cpu_count() or 1)
@@ -141,7 +146,7 @@ class OnnxEmbedder(BatchEmbedder):
 
     @property
     def precision(self) -> str:
-        return "int8"
+        return self._precision
 
     def fits(self, text: str) -> bool:
         return len(self._load()[2].encode(text).ids) <= self.max_tokens

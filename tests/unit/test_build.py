@@ -265,6 +265,21 @@ def test_auto_precision_is_measured_on_a_large_build_and_kept_by_later_ones(
     assert small.precision == "int8" and not small.speeds  # a precision asked for is not measured
 
 
+def test_auto_keeps_int8_unless_bf16_is_clearly_faster(
+    fake_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.embed import embedders
+
+    clock = [0.0]
+    monkeypatch.setattr(embedders.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(embedders, "cpu_supports_bf16", lambda: True)
+    texts, spans = ["Sit on a block."] * 8, [[(0, 15)]] * 8
+    for bf16_cost, chosen in ((0.018, "int8"), (0.015, "bf16")):  # 1.11x and 1.33x the speed of int8
+        costs = {"int8": 0.02, "bf16": bf16_cost}
+        embedder, speeds = embedders.fastest(lambda p, costs=costs: Timed(p, costs[p], clock), texts, spans)
+        assert embedder.precision == chosen and set(speeds) == {"int8", "bf16"}
+
+
 def test_warming_hints_the_files_questions_need_first_while_they_fit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
