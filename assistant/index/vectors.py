@@ -60,7 +60,7 @@ def embed(
         else:
             todo.append(i)
     texts = [chunks[i].text for i in todo]
-    spans = [[(s - chunks[i].start, e - chunks[i].start) for s, e in chunks[i].sentences] for i in todo]
+    spans = [_relative(chunks[i]) for i in todo]
     speeds: dict[str, float] = {}
     if choose is not None and len(todo) == len(chunks) and len(todo) >= CHOOSE_FROM:
         spread = np.linspace(0, len(todo) - 1, SAMPLE).astype(int)  # from all over the corpus

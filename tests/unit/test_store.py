@@ -71,9 +71,7 @@ def test_a_file_checked_before_and_unchanged_since_is_not_hashed_again(
         store.open_generation(tmp_path)
 
 
-def test_a_file_changed_within_a_clock_tick_of_its_check_is_still_caught(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_file_changed_within_a_clock_tick_of_its_check_is_still_caught(tmp_path: Path) -> None:
     generation = publish(tmp_path, "payload")
     store.open_generation(tmp_path)  # checked right after it was written
     path = generation / "data.txt"
