@@ -9,7 +9,7 @@ uses. Passages about the asked-about pose come first. docs/retrieval.md has the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,6 +39,8 @@ class Scores:
     vector: np.ndarray | None
     passage_bm25: np.ndarray | None
     sentence_bm25: np.ndarray | None
+    #: the candidates already found for this question, by depth and group (see candidates)
+    found: dict[tuple[int, bytes | None], np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
 
 def rrf(rankings: Sequence[Sequence[int]], k: float | None = None) -> dict[int, float]:
@@ -105,6 +107,13 @@ def candidates(index: Index, scores: Scores, depth: int, among: np.ndarray | Non
     ``depth`` of each retriever (FAISS; BM25 of passages and of sentences), within ``among``."""
     if among is not None and len(among) <= SCORE_ALL:
         return among
+    key = (depth, None if among is None else among.tobytes())
+    if key not in scores.found:  # ranking and the sentence pool both ask for a large pose's
+        scores.found[key] = _candidates(index, scores, depth, among)
+    return scores.found[key]
+
+
+def _candidates(index: Index, scores: Scores, depth: int, among: np.ndarray | None) -> np.ndarray:
     found = []
     if scores.vector is not None:
         found.append(dense.search(index.dense, scores.vector, depth, among, vectors=index.vectors)[0])

@@ -4,6 +4,7 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.config import Settings
@@ -231,15 +232,22 @@ class Timed(FakeEmbedder):
         return super().encode_passages(texts, sentences, progress=progress)
 
 
-def test_auto_precision_is_measured_on_a_large_build_and_kept_by_later_ones(
-    fake_settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The clock ``embedders.fastest`` times with, moved only by Timed embedders, on a CPU with bf16."""
     from assistant.embed import embedders
+
+    now = [0.0]
+    monkeypatch.setattr(embedders.time, "perf_counter", lambda: now[0])
+    monkeypatch.setattr(embedders, "cpu_supports_bf16", lambda: True)
+    return now
+
+
+def test_auto_precision_is_measured_on_a_large_build_and_kept_by_later_ones(
+    fake_settings: Settings, monkeypatch: pytest.MonkeyPatch, clock: list[float]
+) -> None:
     from assistant.index import vectors
 
-    clock = [0.0]
-    monkeypatch.setattr(embedders.time, "perf_counter", lambda: clock[0])
-    monkeypatch.setattr(embedders, "cpu_supports_bf16", lambda: True)
     monkeypatch.setattr(vectors, "CHOOSE_FROM", 10)  # the fake corpus counts as large
     made: list[str] = []
 
@@ -265,14 +273,9 @@ def test_auto_precision_is_measured_on_a_large_build_and_kept_by_later_ones(
     assert small.precision == "int8" and not small.speeds  # a precision asked for is not measured
 
 
-def test_auto_keeps_int8_unless_bf16_is_clearly_faster(
-    fake_settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_auto_keeps_int8_unless_bf16_is_clearly_faster(clock: list[float]) -> None:
     from assistant.embed import embedders
 
-    clock = [0.0]
-    monkeypatch.setattr(embedders.time, "perf_counter", lambda: clock[0])
-    monkeypatch.setattr(embedders, "cpu_supports_bf16", lambda: True)
     texts, spans = ["Sit on a block."] * 8, [[(0, 15)]] * 8
     for bf16_cost, chosen in ((0.018, "int8"), (0.015, "bf16")):  # 1.11x and 1.33x the speed of int8
         costs = {"int8": 0.02, "bf16": bf16_cost}
@@ -305,3 +308,27 @@ def test_warming_hints_the_files_questions_need_first_while_they_fit(
     assert reader.warm(tmp_path, sizes, budget=5) == []
     (tmp_path / "dense.faiss").unlink()  # a build cleaned the generation up meanwhile: stop quietly
     assert reader.warm(tmp_path, sizes, budget=1000) == ["lexical/data.npy"]
+
+
+def test_a_large_poses_candidates_are_found_once_a_question(
+    fake_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ranking and the sentence pool both ask for the candidates among a pose's passages when it
+    has more than SCORE_ALL of them: the search runs once."""
+    from assistant.index import dense
+    from assistant.retrieval import ranking
+
+    build(fake_settings, FakeEmbedder())
+    index = Index.open(fake_settings)
+    monkeypatch.setattr(ranking, "SCORE_ALL", 0)  # every pose counts as large
+    searches: list[int] = []
+    real_search = dense.search
+    monkeypatch.setattr(dense, "search", lambda *a, **kw: searches.append(1) or real_search(*a, **kw))
+    vector = FakeEmbedder().encode_query("how long do I hold hero pose?")
+    scores = ranking.Scores(vector, index.lexical.scores(["hold"]), index.sentence_lexical.scores(["hold"]))
+    focus = next(iter(index.by_pose.values()))
+    first = ranking.candidates(index, scores, 100, focus)
+    again = ranking.candidates(index, scores, 100, focus.copy())
+    assert np.array_equal(first, again) and len(searches) == 1
+    ranking.candidates(index, scores, 50, focus)  # another depth is another search
+    assert len(searches) == 2
