@@ -44,13 +44,14 @@ def role_bits(roles: Sequence[str]) -> int:
     return sum(_BITS.get(r, 0) for r in roles)
 
 
+def _offsets(lengths: Sequence[int]) -> np.ndarray:
+    """Where each of items of these lengths starts when laid end to end, and the total at the end."""
+    return np.concatenate([[0], np.cumsum(np.asarray(lengths, dtype=np.int64))]).astype(np.int64)
+
+
 def first_sentence_rows(chunks: Sequence[Chunk]) -> np.ndarray:
     """Row of each passage's first sentence in the sentence arrays (plus the total at the end)."""
-    return np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(np.int64)
-
-
-def _offsets(lengths: Sequence[int]) -> np.ndarray:
-    return np.concatenate([[0], np.cumsum(np.asarray(lengths, dtype=np.int64))]).astype(np.int64)
+    return _offsets([len(c.sentences) for c in chunks])
 
 
 def write(folder: Path, chunks: Sequence[Chunk]) -> None:

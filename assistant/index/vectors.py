@@ -69,7 +69,7 @@ def embed(
         tick = progress(len(todo)) if progress else None
         new, new_sentences = embedder.encode_passages(texts, spans, progress=tick)
         vectors[todo] = new
-        new_first = np.concatenate([[0], np.cumsum([len(s) for s in spans])])
+        new_first = first_sentence_rows([chunks[i] for i in todo])
         for n, i in enumerate(todo):
             sentence_vectors[first[i] : first[i + 1]] = new_sentences[new_first[n] : new_first[n + 1]]
     return Embedded(vectors, sentence_vectors, todo, embedder, speeds)
